@@ -1,0 +1,69 @@
+# The README's two commands: `make run` and `make test`. Everything else is what they stand on.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+MANAGE := $(PY) manage.py
+STACK := $(PY) scripts/stack.py
+export DEMO ?= 1
+
+.PHONY: run test setup assets browser-deps stack db demo bench lint messages stop clean backup-check
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+assets: node_modules/.installed
+
+# Debian's chromium for the browser tests (Playwright's own download does not work offline),
+# and a CJK font so Chinese does not render as empty boxes in screenshots and PDFs.
+browser-deps:
+	@if ! command -v chromium >/dev/null || ! fc-list 2>/dev/null | grep -qi "noto.*cjk"; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	fi
+
+setup: $(VENV)/.installed assets
+
+stack: setup
+	$(STACK) up
+
+db: stack
+	$(MANAGE) migrate --noinput
+	$(MANAGE) compilemessages --ignore=.venv --ignore=node_modules >/dev/null 2>&1 || true
+
+demo: db
+	$(MANAGE) seed_demo
+
+run: demo
+	@echo
+	@echo "  整改通 is at http://127.0.0.1:8000  — demo password for every account: $$($(MANAGE) seed_demo --print-password)"
+	@$(MANAGE) seed_demo --print-logins
+	@echo
+	$(VENV)/bin/honcho -f Procfile.dev start
+
+test: stack browser-deps
+	$(MANAGE) makemigrations --check --dry-run
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+messages: setup
+	$(MANAGE) makemessages -l zh_Hans -l en --ignore=.venv --ignore=node_modules --ignore=var
+	$(MANAGE) compilemessages --ignore=.venv --ignore=node_modules
+
+bench: stack
+	$(MANAGE) migrate --noinput
+	$(PY) -m bench.run
+
+lint: setup
+	$(VENV)/bin/ruff check .
+
+stop:
+	-$(STACK) down
+
+clean: stop
+	rm -rf var

@@ -1,0 +1,118 @@
+from django.contrib.auth.models import AbstractUser
+from django.contrib.postgres.fields import ArrayField
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Court(models.Model):
+    class Level(models.TextChoices):
+        HIGH = "high", _("High court")
+        INTERMEDIATE = "intermediate", _("Intermediate court")
+        BASIC = "basic", _("Basic court")
+        TRIBUNAL = "tribunal", _("People's tribunal")
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    short_name = models.CharField(_("short name"), max_length=50, blank=True)
+    level = models.CharField(_("level"), max_length=20, choices=Level.choices, default=Level.BASIC)
+    parent = models.ForeignKey(
+        "self", verbose_name=_("superior court"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="children",
+    )
+
+    class Meta:
+        verbose_name = _("court")
+        verbose_name_plural = _("courts")
+        ordering = ["id"]
+
+    def __str__(self):
+        return self.name
+
+    def descendant_ids(self) -> list[int]:
+        """This court and every court below it (a 中院 watches its 基层法院)."""
+        ids, frontier = [self.pk], [self.pk]
+        while frontier:
+            frontier = list(Court.objects.filter(parent_id__in=frontier).values_list("pk", flat=True))
+            ids.extend(frontier)
+        return ids
+
+
+class Department(models.Model):
+    court = models.ForeignKey(Court, verbose_name=_("court"), on_delete=models.PROTECT, related_name="departments")
+    name = models.CharField(_("name"), max_length=100)
+    order = models.PositiveIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("department")
+        verbose_name_plural = _("departments")
+        ordering = ["court_id", "order", "id"]
+        constraints = [models.UniqueConstraint(fields=["court", "name"], name="department_unique_name_per_court")]
+
+    def __str__(self):
+        return self.name
+
+
+class Role(models.TextChoices):
+    STAFF = "staff", _("Department staff")
+    DEPARTMENT_HEAD = "department_head", _("Department head")
+    LEADER = "leader", _("Court leader")
+    RECTIFICATION_OFFICE = "rectification_office", _("Rectification office")
+    DISCIPLINE_OFFICE = "discipline_office", _("Discipline office")
+    SYSTEM_ADMIN = "system_admin", _("System administrator")
+    SECURITY_ADMIN = "security_admin", _("Security administrator")
+    AUDIT_ADMIN = "audit_admin", _("Audit administrator")
+
+
+# 三员分立: no single account may hold two of these.
+SEPARATED_ADMIN_ROLES = {Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN}
+OFFICE_ROLES = {Role.RECTIFICATION_OFFICE, Role.DISCIPLINE_OFFICE}
+
+
+class User(AbstractUser):
+    full_name = models.CharField(_("full name"), max_length=50, blank=True)
+    court = models.ForeignKey(
+        Court, verbose_name=_("court"), null=True, blank=True, on_delete=models.PROTECT, related_name="users"
+    )
+    department = models.ForeignKey(
+        Department, verbose_name=_("department"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="members",
+    )
+    title = models.CharField(_("title"), max_length=50, blank=True, help_text=_("e.g. president, liaison"))
+    roles = ArrayField(
+        models.CharField(max_length=30, choices=Role.choices), verbose_name=_("roles"), default=list, blank=True
+    )
+    supervised_departments = models.ManyToManyField(
+        Department, verbose_name=_("supervised departments"), blank=True, related_name="supervising_leaders"
+    )
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self):
+        name = self.full_name or self.username
+        return f"{self.title} {name}" if self.title else name
+
+    @property
+    def display_name(self) -> str:
+        return self.full_name or self.username
+
+    def has_role(self, *roles: str) -> bool:
+        return any(role in self.roles for role in roles)
+
+    @property
+    def is_office(self) -> bool:
+        """The rectification and discipline offices see every measure of their court tree."""
+        return self.has_role(*OFFICE_ROLES)
+
+    def clean(self):
+        super().clean()
+        unknown = set(self.roles) - set(Role.values)
+        if unknown:
+            raise ValidationError({"roles": _("Unknown role: %(roles)s") % {"roles": ", ".join(sorted(unknown))}})
+        if len(SEPARATED_ADMIN_ROLES.intersection(self.roles)) > 1:
+            raise ValidationError(
+                {"roles": _("System, security and audit administrator roles must be held by different people.")}
+            )
+        if self.department_id and self.court_id and self.department.court_id != self.court_id:
+            raise ValidationError({"department": _("The department belongs to another court.")})

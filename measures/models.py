@@ -1,0 +1,329 @@
+import datetime
+import uuid
+from pathlib import PurePath
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from accounts.models import Department
+from issues.models import Problem, Review
+
+
+def local_today() -> datetime.date:
+    """Deadlines are dates; overdue is judged in Asia/Shanghai (settings.TIME_ZONE)."""
+    return timezone.localdate()
+
+
+class Measure(models.Model):
+    """整改措施: the unit of work."""
+
+    class Type(models.TextChoices):
+        IMMEDIATE = "immediate", _("Fix immediately")
+        DEADLINE = "deadline", _("Fix by a deadline")
+        ONGOING = "ongoing", _("Ongoing")
+
+    class Status(models.TextChoices):
+        NOT_STARTED = "not_started", _("Not started")
+        IN_PROGRESS = "in_progress", _("In progress")
+        CLOSEOUT_REQUESTED = "closeout_requested", _("Close-out requested")
+        CLOSED = "closed", _("Closed")
+        ONGOING = "ongoing", _("Continuing")
+
+    class Frequency(models.TextChoices):
+        WEEKLY = "weekly", _("Weekly")
+        MONTHLY = "monthly", _("Monthly")
+        BY_STAGE = "stage", _("By stage")
+
+    OPEN_STATUSES = (Status.NOT_STARTED, Status.IN_PROGRESS, Status.CLOSEOUT_REQUESTED)
+
+    problem = models.ForeignKey(Problem, verbose_name=_("problem"), on_delete=models.CASCADE, related_name="measures")
+    # Copied from the problem on save: dashboards and lists filter by review without joins.
+    review = models.ForeignKey(
+        Review, verbose_name=_("review"), on_delete=models.CASCADE, related_name="measures", editable=False
+    )
+    order = models.PositiveIntegerField(_("order"), default=0)
+    text = models.TextField(_("measure"))
+    type = models.CharField(_("type"), max_length=12, choices=Type.choices, default=Type.DEADLINE)
+    target = models.TextField(_("target"), blank=True)
+    responsible_leader = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("responsible leader"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="led_measures",
+    )
+    lead_department = models.ForeignKey(
+        Department, verbose_name=_("lead department"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="led_measures",
+    )
+    supporting_departments = models.ManyToManyField(
+        Department, verbose_name=_("supporting departments"), blank=True, related_name="supported_measures"
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("owner"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="owned_measures",
+    )
+    report_frequency = models.CharField(
+        _("reporting frequency"), max_length=10, choices=Frequency.choices, default=Frequency.MONTHLY
+    )
+    original_deadline = models.DateField(_("original deadline"), null=True, blank=True)
+    current_deadline = models.DateField(_("current deadline"), null=True, blank=True)
+    progress_percent = models.PositiveSmallIntegerField(
+        _("progress (%)"), default=0, validators=[MinValueValidator(0), MaxValueValidator(100)]
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.NOT_STARTED, editable=False
+    )
+    completed_on = models.DateField(_("completed on"), null=True, blank=True, editable=False)
+    result = models.TextField(_("result"), blank=True)
+    rules_adopted = models.PositiveSmallIntegerField(_("rules adopted"), default=0)
+    # Set by the overdue scan (measures/overdue.py); cleared by an approved extension or a close-out.
+    overdue_since = models.DateField(_("overdue since"), null=True, blank=True, editable=False)
+    relapse_count = models.PositiveSmallIntegerField(_("relapses"), default=0, editable=False)
+    # Optimistic concurrency: every write through the workflow bumps it; a stale form is refused.
+    version = models.PositiveIntegerField(default=1, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    history = HistoricalRecords(m2m_fields=[supporting_departments])
+
+    class Meta:
+        verbose_name = _("measure")
+        verbose_name_plural = _("measures")
+        ordering = ["problem_id", "order", "id"]
+        indexes = [
+            models.Index(fields=["review", "status"], name="measure_review_status"),
+            models.Index(fields=["lead_department", "current_deadline", "id"], name="measure_dept_deadline"),
+            models.Index(fields=["current_deadline", "id"], name="measure_deadline_id"),
+            # Serves the overdue scan: WHERE overdue_since IS NULL AND status IN open AND type <> ongoing.
+            models.Index(
+                fields=["current_deadline"], name="measure_overdue_candidates",
+                condition=models.Q(
+                    overdue_since__isnull=True,
+                    status__in=["not_started", "in_progress", "closeout_requested"],
+                ) & ~models.Q(type="ongoing"),
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(progress_percent__gte=0, progress_percent__lte=100), name="measure_percent_0_100"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=["not_started", "in_progress", "closeout_requested", "closed", "ongoing"]),
+                name="measure_status_known",
+            ),
+        ]
+
+    def __str__(self):
+        return self.text[:60]
+
+    def clean(self):
+        super().clean()
+        if not (self.text or "").strip():
+            raise ValidationError({"text": _("The measure text cannot be empty.")})
+        review = self.problem.review if self.problem_id else None
+        if review and review.feedback_date and self.original_deadline and self.original_deadline < review.feedback_date:
+            raise ValidationError({"original_deadline": _("The deadline cannot be before the feedback date.")})
+
+    def save(self, *args, **kwargs):
+        self.review_id = self.problem.review_id
+        if self.current_deadline is None:
+            self.current_deadline = self.original_deadline
+        super().save(*args, **kwargs)
+
+    # --- derived state -------------------------------------------------------------------
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN_STATUSES
+
+    def days_left(self, today: datetime.date | None = None) -> int | None:
+        if self.current_deadline is None:
+            return None
+        return (self.current_deadline - (today or local_today())).days
+
+    def is_overdue(self, today: datetime.date | None = None) -> bool:
+        """Judged from the current deadline; the stored ``overdue_since`` marker is set by the scan."""
+        if self.type == self.Type.ONGOING or not self.is_open or self.current_deadline is None:
+            return False
+        return self.current_deadline < (today or local_today())
+
+    def days_overdue(self, today: datetime.date | None = None) -> int:
+        return -self.days_left(today) if self.is_overdue(today) else 0
+
+    def traffic_light(self, today: datetime.date | None = None) -> str:
+        """green on track, yellow within DUE_SOON_DAYS of the deadline, red overdue, grey when closed."""
+        if not self.is_open:
+            return "grey" if self.status == self.Status.CLOSED else "green"
+        if self.is_overdue(today):
+            return "red"
+        left = self.days_left(today)
+        if left is not None and left <= settings.DUE_SOON_DAYS:
+            return "yellow"
+        return "green"
+
+    @property
+    def is_extended(self) -> bool:
+        return self.current_deadline != self.original_deadline
+
+
+class ProgressReport(models.Model):
+    """整改进展: a dated note with a percent."""
+
+    measure = models.ForeignKey(
+        Measure, verbose_name=_("measure"), on_delete=models.CASCADE, related_name="progress_reports"
+    )
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("author"), on_delete=models.PROTECT)
+    note = models.TextField(_("progress note"))
+    percent = models.PositiveSmallIntegerField(
+        _("progress (%)"), validators=[MinValueValidator(0), MaxValueValidator(100)]
+    )
+    created_at = models.DateTimeField(_("reported at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("progress report")
+        verbose_name_plural = _("progress reports")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["measure", "-created_at"], name="progress_latest")]
+
+
+class CloseOut(models.Model):
+    """销号: a request to close a measure and its two sign-offs (leader, then rectification office)."""
+
+    class Stage(models.TextChoices):
+        PENDING_LEADER = "pending_leader", _("Awaiting the responsible leader")
+        PENDING_OFFICE = "pending_office", _("Awaiting the rectification office")
+        APPROVED = "approved", _("Approved")
+        RETURNED = "returned", _("Returned")
+
+    measure = models.ForeignKey(Measure, verbose_name=_("measure"), on_delete=models.CASCADE, related_name="closeouts")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("requested by"), on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    result = models.TextField(_("result"))
+    stage = models.CharField(_("stage"), max_length=20, choices=Stage.choices, default=Stage.PENDING_LEADER)
+    leader_decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("leader sign-off by"),
+    )
+    leader_decided_at = models.DateTimeField(_("leader sign-off at"), null=True, blank=True)
+    office_decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("office sign-off by"),
+    )
+    office_decided_at = models.DateTimeField(_("office sign-off at"), null=True, blank=True)
+    return_reason = models.TextField(_("reason for return"), blank=True)
+
+    class Meta:
+        verbose_name = _("close-out")
+        verbose_name_plural = _("close-outs")
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            # At most one request in flight per measure.
+            models.UniqueConstraint(
+                fields=["measure"], name="closeout_one_pending_per_measure",
+                condition=models.Q(stage__in=["pending_leader", "pending_office"]),
+            )
+        ]
+
+    @property
+    def is_pending(self) -> bool:
+        return self.stage in (self.Stage.PENDING_LEADER, self.Stage.PENDING_OFFICE)
+
+
+def evidence_path(instance, filename: str) -> str:
+    """Generated names only: the uploader's file name is kept in ``original_name``, never on disk."""
+    suffix = PurePath(filename).suffix.lower()[:10]
+    return f"evidence/{timezone.now():%Y/%m}/{uuid.uuid4().hex}{suffix}"
+
+
+class Evidence(models.Model):
+    """佐证材料: a file attached to a progress report or a close-out request."""
+
+    measure = models.ForeignKey(Measure, verbose_name=_("measure"), on_delete=models.CASCADE, related_name="evidence")
+    progress_report = models.ForeignKey(
+        ProgressReport, null=True, blank=True, on_delete=models.CASCADE, related_name="evidence",
+        verbose_name=_("progress report"),
+    )
+    closeout = models.ForeignKey(
+        CloseOut, null=True, blank=True, on_delete=models.CASCADE, related_name="evidence",
+        verbose_name=_("close-out"),
+    )
+    file = models.FileField(_("file"), upload_to=evidence_path, max_length=200)
+    original_name = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(_("content type"), max_length=100)
+    size = models.PositiveBigIntegerField(_("size"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), on_delete=models.PROTECT)
+    uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("evidence")
+        verbose_name_plural = _("evidence")
+        ordering = ["uploaded_at", "id"]
+
+    def __str__(self):
+        return self.original_name
+
+
+class Extension(models.Model):
+    """延期: asks to move the current deadline; the original deadline is never touched."""
+
+    class Decision(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+
+    measure = models.ForeignKey(Measure, verbose_name=_("measure"), on_delete=models.CASCADE, related_name="extensions")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("requested by"), on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    reason = models.TextField(_("reason"))
+    previous_deadline = models.DateField(_("deadline before"), null=True, blank=True)
+    requested_deadline = models.DateField(_("new deadline"))
+    decision = models.CharField(_("decision"), max_length=10, choices=Decision.choices, default=Decision.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_note = models.TextField(_("decision note"), blank=True)
+
+    class Meta:
+        verbose_name = _("extension")
+        verbose_name_plural = _("extensions")
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["measure"], name="extension_one_pending_per_measure", condition=models.Q(decision="pending")
+            )
+        ]
+
+
+class LookBack(models.Model):
+    """回头看: months after close-out, a check that the fix held."""
+
+    class Outcome(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        HELD = "held", _("Held")
+        RELAPSED = "relapsed", _("Relapsed")
+
+    measure = models.ForeignKey(Measure, verbose_name=_("measure"), on_delete=models.CASCADE, related_name="lookbacks")
+    due_on = models.DateField(_("due on"))
+    outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices, default=Outcome.PENDING)
+    note = models.TextField(_("note"), blank=True)
+    checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("checked by"),
+    )
+    checked_at = models.DateTimeField(_("checked at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("look-back")
+        verbose_name_plural = _("look-backs")
+        ordering = ["-due_on", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["measure", "due_on"], name="lookback_unique_per_measure_due"),
+        ]

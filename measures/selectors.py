@@ -1,0 +1,121 @@
+"""Reads: who sees which measures, and the querysets pages are built from (bounded queries)."""
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+
+from accounts.models import Role, User
+from issues.models import Category, Problem, Review
+
+from .models import Measure
+
+
+def _court_tree_ids(user: User) -> list[int]:
+    return user.court.descendant_ids() if user.court_id else []
+
+
+def measure_scope_q(user: User) -> Q | None:
+    """The measures a user may see, as a filter; None means nothing at all.
+
+    Offices see their court and the courts below it; leaders their supervised departments and the
+    measures they lead; staff and heads their department's (lead or supporting) and those they own.
+    """
+    if not user.is_authenticated or not user.is_active:
+        return None
+    if user.is_office:
+        return Q(review__court_id__in=_court_tree_ids(user))
+    q = Q(owner=user)
+    if user.has_role(Role.LEADER):
+        q |= Q(responsible_leader=user) | Q(lead_department__in=user.supervised_departments.all())
+    if user.has_role(Role.STAFF, Role.DEPARTMENT_HEAD) and user.department_id:
+        q |= Q(lead_department_id=user.department_id)
+        q |= Q(pk__in=Measure.supporting_departments.through.objects.filter(
+            department_id=user.department_id).values("measure_id"))
+    return q
+
+
+def measures_visible_to(user: User) -> QuerySet[Measure]:
+    scope = measure_scope_q(user)
+    if scope is None:
+        return Measure.objects.none()
+    return Measure.objects.filter(scope)
+
+
+def reviews_visible_to(user: User) -> QuerySet[Review]:
+    if not user.is_authenticated:
+        return Review.objects.none()
+    if user.is_office:
+        return Review.objects.filter(court_id__in=_court_tree_ids(user))
+    return Review.objects.filter(pk__in=measures_visible_to(user).values("review_id"))
+
+
+def review_list_with_counts(user: User) -> list[Review]:
+    """Each review with its roll-up counts ("4类12个问题65条措施") over the measures the user sees."""
+    reviews = list(
+        reviews_visible_to(user)
+        .select_related("court")
+        .annotate(category_count=Count("categories", distinct=True), problem_count=Count("problems", distinct=True))
+        .order_by("-feedback_date", "-id")
+    )
+    counts = {
+        row["review_id"]: row
+        for row in measures_visible_to(user)
+        .filter(review__in=[r.pk for r in reviews])
+        .values("review_id")
+        .annotate(
+            measure_count=Count("*"),
+            closed_count=Count("*", filter=Q(status=Measure.Status.CLOSED)),
+            ongoing_count=Count("*", filter=Q(type=Measure.Type.ONGOING)),
+        )
+    }
+    for review in reviews:
+        row = counts.get(review.pk, {})
+        review.measure_count = row.get("measure_count", 0)
+        review.closed_count = row.get("closed_count", 0)
+        review.ongoing_count = row.get("ongoing_count", 0)
+    return reviews
+
+
+def review_tree(user: User, review: Review) -> list[Category]:
+    """Categories → problems → the measures the user sees, in four queries whatever the size."""
+    measures = (
+        measures_visible_to(user)
+        .filter(review=review)
+        .select_related("responsible_leader", "lead_department", "owner")
+        .order_by("order", "id")
+    )
+    problems = Problem.objects.select_related("responsible_leader", "lead_department").prefetch_related(
+        Prefetch("measures", queryset=measures, to_attr="visible_measures")
+    ).order_by("order", "id")
+    categories = list(
+        review.categories.order_by("order", "id").prefetch_related(
+            Prefetch("problems", queryset=problems, to_attr="ordered_problems")
+        )
+    )
+    if not user.is_office:
+        for category in categories:
+            category.ordered_problems = [p for p in category.ordered_problems if p.visible_measures]
+        categories = [c for c in categories if c.ordered_problems]
+    return categories
+
+
+def measure_for_page(user: User, pk: int) -> Measure:
+    """One measure the user may see, with everything its page shows; raises Measure.DoesNotExist."""
+    return (
+        measures_visible_to(user)
+        .select_related(
+            "review__court", "problem__category", "problem__responsible_leader",
+            "responsible_leader", "lead_department", "owner",
+        )
+        .prefetch_related(
+            "supporting_departments",
+            "progress_reports__author",
+            "progress_reports__evidence",
+            "closeouts__requested_by",
+            "closeouts__leader_decided_by",
+            "closeouts__office_decided_by",
+            "closeouts__evidence",
+            "extensions__requested_by",
+            "extensions__decided_by",
+            "lookbacks__checked_by",
+        )
+        .get(pk=pk)
+    )

@@ -1,0 +1,394 @@
+"""The measure workflow: the only code that changes a measure's status.
+
+未启动 → 推进中 → 申请销号 → (responsible leader) → (rectification office) → 已销号
+                  ↖———— 退回 (with a reason) ————↙
+已销号 → 回头看 → 反弹 reopens it (推进中), counted in ``relapse_count``.
+长期坚持 measures go to 持续推进 and are never closed.
+
+Every function here locks the measure row, checks the actor's right, validates, writes the change
+with actor and note into the measure's history (django-simple-history), and raises
+``WorkflowError`` (naming the field) for anything illegal — so views, the API, bulk actions,
+imports and tasks all get the same answer. Asking for the state a measure is already in is a no-op.
+"""
+
+import datetime
+from collections.abc import Iterable, Sequence
+from contextlib import contextmanager
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Role, User
+from issues.models import Problem
+
+from .evidence import evidence_attach, evidence_validate
+from .models import CloseOut, Extension, LookBack, Measure, ProgressReport, local_today
+
+S = Measure.Status
+
+
+class WorkflowError(Exception):
+    """An illegal move. ``field`` names the form/API field at fault, or None for the whole request."""
+
+    code = "invalid"
+
+    def __init__(self, message: str, *, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class WorkflowPermissionError(WorkflowError):
+    code = "forbidden"
+
+
+class StaleMeasureError(WorkflowError):
+    """The measure changed since the form was loaded; carries the current row."""
+
+    code = "stale"
+
+    def __init__(self, measure: Measure):
+        super().__init__(_("This measure was changed by someone else since you opened it."))
+        self.measure = measure
+
+
+# --- who may do what -------------------------------------------------------------------------
+
+def _in_court_tree(actor: User, court_id: int) -> bool:
+    return actor.court_id is not None and court_id in actor.court.descendant_ids()
+
+
+def is_rectification_office_for(actor: User, measure: Measure) -> bool:
+    return actor.has_role(Role.RECTIFICATION_OFFICE) and _in_court_tree(actor, measure.review.court_id)
+
+
+def is_department_member_for(actor: User, measure: Measure) -> bool:
+    """Staff and heads of the lead department, and the measure's owner."""
+    if measure.owner_id == actor.pk:
+        return True
+    return (
+        actor.has_role(Role.STAFF, Role.DEPARTMENT_HEAD)
+        and actor.department_id is not None
+        and actor.department_id == measure.lead_department_id
+    )
+
+
+def is_responsible_leader_for(actor: User, measure: Measure) -> bool:
+    if measure.responsible_leader_id == actor.pk:
+        return True
+    return (
+        actor.has_role(Role.LEADER)
+        and measure.lead_department_id is not None
+        and actor.supervised_departments.filter(pk=measure.lead_department_id).exists()
+    )
+
+
+def can_report_progress(actor: User, measure: Measure) -> bool:
+    if is_department_member_for(actor, measure) or is_rectification_office_for(actor, measure):
+        return True
+    return (
+        actor.has_role(Role.STAFF, Role.DEPARTMENT_HEAD)
+        and measure.supporting_departments.filter(pk=actor.department_id).exists()
+    )
+
+
+def _require(allowed: bool, message: str) -> None:
+    if not allowed:
+        raise WorkflowPermissionError(message)
+
+
+# --- plumbing ----------------------------------------------------------------------------------
+
+@contextmanager
+def _locked(measure: Measure, expected_version: int | None):
+    """Lock the row and hand back the current state; refuse a stale form."""
+    with transaction.atomic():
+        current = (
+            Measure.objects.select_for_update(of=("self",))
+            .select_related("review", "problem")
+            .get(pk=measure.pk)
+        )
+        if expected_version is not None and current.version != expected_version:
+            raise StaleMeasureError(current)
+        yield current
+
+
+def _save(measure: Measure, actor: User, note: str) -> None:
+    measure.version += 1
+    measure._history_user = actor
+    measure._change_reason = (note or "")[:100]
+    measure.save()
+
+
+# --- transitions -------------------------------------------------------------------------------
+
+def measure_start(*, measure: Measure, actor: User, expected_version: int | None = None) -> Measure:
+    with _locked(measure, expected_version) as m:
+        _require(can_report_progress(actor, m), _("Only the lead department can start this measure."))
+        target = S.ONGOING if m.type == Measure.Type.ONGOING else S.IN_PROGRESS
+        if m.status == target:
+            return m
+        if m.status != S.NOT_STARTED:
+            raise WorkflowError(_("Only a measure that has not started can be started."), field="status")
+        m.status = target
+        _save(m, actor, _("Started"))
+        return m
+
+
+def measure_report_progress(
+    *,
+    measure: Measure,
+    actor: User,
+    note: str,
+    percent: int,
+    files: Sequence = (),
+    expected_version: int | None = None,
+) -> ProgressReport:
+    note = (note or "").strip()
+    if not note:
+        raise WorkflowError(_("Please describe the progress."), field="note")
+    if percent is None or not 0 <= int(percent) <= 100:
+        raise WorkflowError(_("Progress must be between 0 and 100."), field="percent")
+    evidence_validate(files)
+    with _locked(measure, expected_version) as m:
+        _require(can_report_progress(actor, m), _("You may not report progress on this measure."))
+        if m.status == S.CLOSED:
+            raise WorkflowError(_("This measure is closed; a relapse must reopen it first."), field="status")
+        report = ProgressReport.objects.create(measure=m, author=actor, note=note, percent=int(percent))
+        evidence_attach(files, measure=m, actor=actor, progress_report=report)
+        if m.status == S.NOT_STARTED:
+            m.status = S.ONGOING if m.type == Measure.Type.ONGOING else S.IN_PROGRESS
+        m.progress_percent = int(percent)
+        _save(m, actor, _("Progress reported: %(percent)s%%") % {"percent": percent})
+        return report
+
+
+def measure_submit_closeout(
+    *,
+    measure: Measure,
+    actor: User,
+    result: str,
+    files: Sequence = (),
+    rules_adopted: int | None = None,
+    expected_version: int | None = None,
+) -> CloseOut:
+    result = (result or "").strip()
+    if not result:
+        raise WorkflowError(_("A close-out needs the result of the rectification."), field="result")
+    evidence_validate(files)
+    with _locked(measure, expected_version) as m:
+        _require(is_department_member_for(actor, m), _("Only the lead department can apply for close-out."))
+        if m.type == Measure.Type.ONGOING:
+            raise WorkflowError(_("Ongoing measures are never closed; keep reporting progress."), field="status")
+        if m.status == S.CLOSEOUT_REQUESTED:
+            return m.closeouts.get(stage__in=[CloseOut.Stage.PENDING_LEADER, CloseOut.Stage.PENDING_OFFICE])
+        if m.status != S.IN_PROGRESS:
+            raise WorkflowError(_("Only a measure in progress can apply for close-out."), field="status")
+        if not files and not m.evidence.exists():
+            raise WorkflowError(_("A close-out needs at least one evidence file."), field="files")
+        closeout = CloseOut.objects.create(measure=m, requested_by=actor, result=result)
+        evidence_attach(files, measure=m, actor=actor, closeout=closeout)
+        m.status = S.CLOSEOUT_REQUESTED
+        m.result = result
+        if rules_adopted is not None:
+            m.rules_adopted = rules_adopted
+        _save(m, actor, _("Close-out requested"))
+        return closeout
+
+
+def _pending_closeout(m: Measure) -> CloseOut:
+    closeout = m.closeouts.filter(stage__in=[CloseOut.Stage.PENDING_LEADER, CloseOut.Stage.PENDING_OFFICE]).first()
+    if closeout is None:
+        raise WorkflowError(_("There is no close-out request awaiting a decision."), field="status")
+    return closeout
+
+
+def measure_approve_closeout(
+    *, measure: Measure, actor: User, note: str = "", expected_version: int | None = None
+) -> Measure:
+    """First the responsible leader signs off, then the rectification office; the second closes it."""
+    with _locked(measure, expected_version) as m:
+        if m.status == S.CLOSED:
+            return m
+        closeout = _pending_closeout(m)
+        now = timezone.now()
+        if closeout.stage == CloseOut.Stage.PENDING_LEADER:
+            _require(
+                is_responsible_leader_for(actor, m),
+                _("Only the responsible leader can sign off this close-out first."),
+            )
+            closeout.stage = CloseOut.Stage.PENDING_OFFICE
+            closeout.leader_decided_by, closeout.leader_decided_at = actor, now
+            closeout.save()
+            _save(m, actor, note or _("Approved by the responsible leader"))
+            return m
+        _require(is_rectification_office_for(actor, m), _("Only the rectification office can close a measure."))
+        closeout.stage = CloseOut.Stage.APPROVED
+        closeout.office_decided_by, closeout.office_decided_at = actor, now
+        closeout.save()
+        m.status = S.CLOSED
+        m.completed_on = local_today()
+        m.progress_percent = 100
+        m.overdue_since = None
+        _save(m, actor, note or _("Closed"))
+        return m
+
+
+def measure_return_closeout(
+    *, measure: Measure, actor: User, reason: str, expected_version: int | None = None
+) -> Measure:
+    reason = (reason or "").strip()
+    if not reason:
+        raise WorkflowError(_("Please give the reason for returning it."), field="reason")
+    with _locked(measure, expected_version) as m:
+        closeout = _pending_closeout(m)
+        if closeout.stage == CloseOut.Stage.PENDING_LEADER:
+            _require(is_responsible_leader_for(actor, m), _("Only the responsible leader can return it now."))
+            closeout.leader_decided_by, closeout.leader_decided_at = actor, timezone.now()
+        else:
+            _require(is_rectification_office_for(actor, m), _("Only the rectification office can return it now."))
+            closeout.office_decided_by, closeout.office_decided_at = actor, timezone.now()
+        closeout.stage = CloseOut.Stage.RETURNED
+        closeout.return_reason = reason
+        closeout.save()
+        m.status = S.IN_PROGRESS
+        _save(m, actor, _("Returned: %(reason)s") % {"reason": reason})
+        return m
+
+
+def measure_request_extension(
+    *, measure: Measure, actor: User, new_deadline: datetime.date, reason: str
+) -> Extension:
+    reason = (reason or "").strip()
+    if not reason:
+        raise WorkflowError(_("Please give the reason for the extension."), field="reason")
+    if new_deadline is None:
+        raise WorkflowError(_("Please give the new deadline."), field="new_deadline")
+    with _locked(measure, None) as m:
+        _require(is_department_member_for(actor, m), _("Only the lead department can ask for an extension."))
+        if not m.is_open:
+            raise WorkflowError(_("Only an open measure can be extended."), field="status")
+        if m.current_deadline and new_deadline <= m.current_deadline:
+            raise WorkflowError(_("The new deadline must be after the current one."), field="new_deadline")
+        if m.extensions.filter(decision=Extension.Decision.PENDING).exists():
+            raise WorkflowError(_("An extension request is already waiting for a decision."), field="new_deadline")
+        extension = Extension.objects.create(
+            measure=m, requested_by=actor, reason=reason,
+            previous_deadline=m.current_deadline, requested_deadline=new_deadline,
+        )
+        _save(m, actor, _("Extension requested"))
+        return extension
+
+
+def measure_decide_extension(*, extension: Extension, actor: User, approve: bool, note: str = "") -> Extension:
+    """Approval moves the current deadline (never the original) and clears the overdue marker."""
+    with _locked(extension.measure, None) as m:
+        ext = Extension.objects.select_for_update().get(pk=extension.pk)
+        wanted = Extension.Decision.APPROVED if approve else Extension.Decision.REJECTED
+        if ext.decision == wanted:
+            return ext
+        if ext.decision != Extension.Decision.PENDING:
+            raise WorkflowError(_("This extension has already been decided."), field="decision")
+        _require(is_rectification_office_for(actor, m), _("Only the rectification office decides extensions."))
+        if not approve and not (note or "").strip():
+            raise WorkflowError(_("Please give the reason for rejecting it."), field="note")
+        ext.decision, ext.decided_by, ext.decided_at, ext.decision_note = wanted, actor, timezone.now(), note
+        ext.save()
+        if approve:
+            m.current_deadline = ext.requested_deadline
+            if m.current_deadline >= local_today():
+                m.overdue_since = None
+            _save(m, actor, _("Deadline extended to %(date)s") % {"date": ext.requested_deadline.isoformat()})
+        else:
+            _save(m, actor, _("Extension rejected"))
+        return ext
+
+
+def measure_record_lookback(*, lookback: LookBack, actor: User, outcome: str, note: str = "") -> LookBack:
+    """回头看: 'held' confirms the close-out; 'relapsed' reopens the measure and counts the relapse."""
+    if outcome not in (LookBack.Outcome.HELD, LookBack.Outcome.RELAPSED):
+        raise WorkflowError(_("Unknown look-back outcome."), field="outcome")
+    with _locked(lookback.measure, None) as m:
+        lb = LookBack.objects.select_for_update().get(pk=lookback.pk)
+        if lb.outcome == outcome:
+            return lb
+        if lb.outcome != LookBack.Outcome.PENDING:
+            raise WorkflowError(_("This look-back has already been recorded."), field="outcome")
+        _require(is_rectification_office_for(actor, m), _("Only the rectification office records look-backs."))
+        if outcome == LookBack.Outcome.RELAPSED and not (note or "").strip():
+            raise WorkflowError(_("Please describe the relapse."), field="note")
+        lb.outcome, lb.note, lb.checked_by, lb.checked_at = outcome, note, actor, timezone.now()
+        lb.save()
+        if outcome == LookBack.Outcome.RELAPSED:
+            m.status = S.IN_PROGRESS
+            m.relapse_count += 1
+            m.completed_on = None
+            _save(m, actor, _("Relapse found in look-back: %(note)s") % {"note": note})
+        return lb
+
+
+# --- planning (the rectification office sets measures up) -------------------------------------
+
+PLANNING_FIELDS = (
+    "text", "type", "target", "responsible_leader", "lead_department", "owner", "report_frequency",
+    "original_deadline", "order", "rules_adopted",
+)
+
+
+def _validate_planning(values: dict, review) -> None:
+    if "text" in values and not (values["text"] or "").strip():
+        raise WorkflowError(_("The measure text cannot be empty."), field="text")
+    day = values.get("original_deadline")
+    if day and review.feedback_date and day < review.feedback_date:
+        raise WorkflowError(_("The deadline cannot be before the feedback date."), field="original_deadline")
+    if "type" in values and values["type"] not in Measure.Type.values:
+        raise WorkflowError(_("Unknown measure type."), field="type")
+
+
+def measure_create(
+    *, problem: Problem, actor: User, supporting_departments: Iterable = (), **values
+) -> Measure:
+    unknown = set(values) - set(PLANNING_FIELDS)
+    if unknown:
+        raise WorkflowError(_("Field cannot be set: %(f)s") % {"f": ", ".join(sorted(unknown))}, field=min(unknown))
+    values.setdefault("text", "")
+    _validate_planning(values, problem.review)
+    _require(
+        actor.has_role(Role.RECTIFICATION_OFFICE) and _in_court_tree(actor, problem.review.court_id),
+        _("Only the rectification office can set up measures."),
+    )
+    with transaction.atomic():
+        measure = Measure(problem=problem, **values)
+        if measure.type == Measure.Type.ONGOING:
+            measure.original_deadline = None
+        measure.current_deadline = measure.original_deadline
+        measure._history_user = actor
+        measure.save()
+        if supporting_departments:
+            measure.supporting_departments.set(supporting_departments)
+        return measure
+
+
+def measure_update(
+    *, measure: Measure, actor: User, changes: dict, expected_version: int | None,
+    supporting_departments: Iterable | None = None,
+) -> Measure:
+    """Planning edits. Status is never editable here; the current deadline moves only by extension."""
+    forbidden = set(changes) - set(PLANNING_FIELDS)
+    if forbidden:
+        field = min(forbidden)
+        raise WorkflowError(_("Field cannot be changed here: %(f)s") % {"f": field}, field=field)
+    with _locked(measure, expected_version) as m:
+        _require(is_rectification_office_for(actor, m), _("Only the rectification office can edit measures."))
+        _validate_planning(changes, m.review)
+        changed = {k: v for k, v in changes.items() if getattr(m, k) != v}
+        if "original_deadline" in changed and not m.is_extended:
+            m.current_deadline = changed["original_deadline"]
+        for key, value in changed.items():
+            setattr(m, key, value)
+        if supporting_departments is not None:
+            m.supporting_departments.set(supporting_departments)
+        if changed or supporting_departments is not None:
+            _save(m, actor, _("Edited: %(fields)s") % {"fields": ", ".join(sorted(changed))})
+        return m
