@@ -119,3 +119,51 @@ def measure_for_page(user: User, pk: int) -> Measure:
         )
         .get(pk=pk)
     )
+
+
+def measure_list(user: User) -> QuerySet[Measure]:
+    """The rows of 我的整改任务: what a user sees, with what each row shows, in one query."""
+    return measures_visible_to(user).select_related(
+        "review", "problem", "responsible_leader", "lead_department", "owner"
+    )
+
+
+def measure_counts(queryset: QuerySet[Measure]) -> dict:
+    """The tiles above a measure list, one aggregate query."""
+    from .filters import traffic_light_q
+
+    return queryset.order_by().aggregate(
+        total=Count("*"),
+        overdue=Count("*", filter=traffic_light_q("red")),
+        due_soon=Count("*", filter=traffic_light_q("yellow")),
+        closeout_requested=Count("*", filter=Q(status=Measure.Status.CLOSEOUT_REQUESTED)),
+        closed=Count("*", filter=Q(status=Measure.Status.CLOSED)),
+    )
+
+
+def closeouts_awaiting(user: User):
+    """待我审批: close-outs at the stage this user signs, and extensions for the office."""
+    from .models import CloseOut, Extension
+
+    visible = measures_visible_to(user)
+    stage_q = Q(pk__in=[])
+    if user.has_role(Role.LEADER):
+        stage_q |= Q(stage=CloseOut.Stage.PENDING_LEADER) & (
+            Q(measure__responsible_leader=user) | Q(measure__lead_department__in=user.supervised_departments.all())
+        )
+    if user.has_role(Role.RECTIFICATION_OFFICE):
+        stage_q |= Q(stage=CloseOut.Stage.PENDING_OFFICE)
+    closeouts = (
+        CloseOut.objects.filter(stage_q, measure__in=visible)
+        .select_related("measure__lead_department", "measure__responsible_leader", "measure__review", "requested_by")
+        .prefetch_related("evidence")
+        .order_by("requested_at")
+    )
+    extensions = Extension.objects.none()
+    if user.has_role(Role.RECTIFICATION_OFFICE):
+        extensions = (
+            Extension.objects.filter(decision=Extension.Decision.PENDING, measure__in=visible)
+            .select_related("measure__lead_department", "requested_by")
+            .order_by("requested_at")
+        )
+    return closeouts, extensions

@@ -4,8 +4,16 @@ from . import views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("my/", views.my_measures, name="my_measures"),
+    path("my/bulk/", views.bulk_action, name="bulk_action"),
+    path("approvals/", views.approvals, name="approvals"),
     path("reviews/", views.review_list, name="review_list"),
     path("reviews/<int:pk>/", views.review_detail, name="review_detail"),
     path("measures/<int:pk>/", views.measure_detail, name="measure_detail"),
+    path("measures/<int:pk>/progress/", views.measure_progress, name="measure_progress"),
+    path("measures/<int:pk>/closeout/", views.measure_closeout, name="measure_closeout"),
+    path("measures/<int:pk>/extension/", views.measure_extension, name="measure_extension"),
+    path("measures/<int:pk>/decide/", views.measure_decide, name="measure_decide"),
+    path("extensions/<int:pk>/decide/", views.extension_decide, name="extension_decide"),
     path("evidence/<int:pk>/", views.evidence_download, name="evidence_download"),
 ]

@@ -1,16 +1,81 @@
+"""Thin views: parse the form, call one workflow function or selector, render or redirect."""
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from issues.outline import outline_number
 
-from . import selectors
-from .models import Evidence, Measure
+from . import selectors, workflow
+from .filters import MeasureFilter
+from .forms import BulkForm, CloseOutForm, DecisionForm, ExtensionDecisionForm, ExtensionForm, ProgressForm
+from .models import Evidence, Extension, Measure
+from .pagination import keyset_page
+from .services import measures_bulk_apply
+
+
+def _back(request, default: str):
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}):
+        return redirect(target)
+    return redirect(default)
 
 
 @login_required
 def home(request):
-    return redirect("review_list")
+    return redirect("my_measures")
+
+
+@login_required
+def my_measures(request):
+    """我的整改任务: the measures in the user's scope, filtered, counted and keyset-paginated."""
+    base = selectors.measure_list(request.user)
+    measure_filter = MeasureFilter(request.GET, queryset=base, reviews=selectors.reviews_visible_to(request.user))
+    filtered = measure_filter.qs
+    page = keyset_page(
+        filtered, cursor=request.GET.get("after"), size=50, descending=request.GET.get("sort") == "-deadline"
+    )
+    query = request.GET.copy()
+    query.pop("after", None)
+    return render(
+        request,
+        "measures/my_measures.html",
+        {
+            "filter": measure_filter,
+            "page": page,
+            "counts": selectors.measure_counts(filtered),
+            "query": query.urlencode(),
+            "can_bulk": request.user.has_role("department_head", "rectification_office"),
+        },
+    )
+
+
+@login_required
+@require_POST
+def bulk_action(request):
+    """A department head moves several measures at once; all or nothing, with a per-row report."""
+    form = BulkForm(request.POST, measures=selectors.measures_visible_to(request.user))
+    if not form.is_valid():
+        messages.error(request, _("Choose measures and an action: %(errors)s") % {"errors": form.errors.as_text()})
+        return _back(request, "my_measures")
+    report = measures_bulk_apply(
+        actor=request.user,
+        measures=list(form.cleaned_data["measures"]),
+        action=form.cleaned_data["action"],
+        note=form.cleaned_data["note"],
+        percent=form.cleaned_data["percent"],
+    )
+    if report.ok:
+        messages.success(request, _("%(n)d measures updated.") % {"n": len(report.done)})
+    else:
+        messages.error(request, _("Nothing was changed, because:"))
+        for measure, reason in report.refused:
+            messages.error(request, f"「{measure.text[:30]}」 {reason}")
+    return _back(request, "my_measures")
 
 
 @login_required
@@ -29,26 +94,166 @@ def review_detail(request, pk):
             measures = [(outline_number(3, mi), m) for mi, m in enumerate(problem.visible_measures, start=1)]
             problems.append((outline_number(2, pi), problem, measures))
         tree.append((outline_number(1, ci), category, problems))
+    all_measures = [m for c in categories for p in c.ordered_problems for m in p.visible_measures]
     totals = {
         "categories": len(categories),
         "problems": sum(len(c.ordered_problems) for c in categories),
-        "measures": sum(len(p.visible_measures) for c in categories for p in c.ordered_problems),
-        "closed": sum(
-            1 for c in categories for p in c.ordered_problems for m in p.visible_measures
-            if m.status == Measure.Status.CLOSED
-        ),
+        "measures": len(all_measures),
+        "closed": sum(1 for m in all_measures if m.status == Measure.Status.CLOSED),
     }
     return render(request, "measures/review_detail.html", {"review": review, "tree": tree, "totals": totals})
 
 
-@login_required
-def measure_detail(request, pk):
+def _measure_or_404(user, pk) -> Measure:
     try:
-        measure = selectors.measure_for_page(request.user, pk)
+        return selectors.measure_for_page(user, pk)
     except Measure.DoesNotExist:
         raise Http404 from None
-    history = measure.history.select_related("history_user").order_by("-history_date", "-history_id")[:50]
-    return render(request, "measures/measure_detail.html", {"measure": measure, "history": history})
+
+
+def _render_measure(request, measure, status=200, **forms):
+    user = request.user
+    initial = {"version": measure.version}
+    context = {
+        "measure": measure,
+        "history": measure.history.select_related("history_user").order_by("-history_date", "-history_id")[:50],
+        "can_report": workflow.can_report_progress(user, measure) and measure.status != Measure.Status.CLOSED,
+        "can_apply": workflow.is_department_member_for(user, measure),
+        "progress_form": forms.get("progress_form") or ProgressForm(initial=initial),
+        "closeout_form": forms.get("closeout_form") or CloseOutForm(initial=initial),
+        "extension_form": forms.get("extension_form") or ExtensionForm(),
+        "decision_form": forms.get("decision_form") or DecisionForm(initial=initial),
+        "stale_changes": forms.get("stale_changes"),
+    }
+    pending = next((c for c in measure.closeouts.all() if c.is_pending), None)
+    context["pending_closeout"] = pending
+    context["can_decide"] = pending is not None and (
+        workflow.is_responsible_leader_for(user, measure)
+        if pending.stage == pending.Stage.PENDING_LEADER
+        else workflow.is_rectification_office_for(user, measure)
+    )
+    return render(request, "measures/measure_detail.html", context, status=status)
+
+
+@login_required
+def measure_detail(request, pk):
+    return _render_measure(request, _measure_or_404(request.user, pk))
+
+
+def _stale_changes(error: workflow.StaleMeasureError, seen_version: int) -> list[str]:
+    """What changed since the version the user saw, from the measure's history."""
+    records = list(error.measure.history.filter(version__gt=seen_version).order_by("history_date"))
+    lines = []
+    for record in records:
+        who = record.history_user or "—"
+        lines.append(f"{record.history_date:%Y-%m-%d %H:%M} {who}: {record.history_change_reason or ''}")
+    return lines
+
+
+def _run(request, pk, form_class, form_key, action):
+    """POST handler shared by every measure form: validate, call the workflow, show errors in place."""
+    measure = _measure_or_404(request.user, pk)
+    form = form_class(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            action(measure, form.cleaned_data)
+        except workflow.StaleMeasureError as error:
+            form.add_error(None, error.message)
+            fresh = _measure_or_404(request.user, pk)
+            return _render_measure(
+                request, fresh, status=409, **{form_key: form},
+                stale_changes=_stale_changes(error, form.cleaned_data.get("version", 0)),
+            )
+        except workflow.WorkflowError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+        else:
+            return redirect("measure_detail", pk=pk)
+    return _render_measure(request, measure, status=400, **{form_key: form})
+
+
+@login_required
+@require_POST
+def measure_progress(request, pk):
+    def action(measure, data):
+        workflow.measure_report_progress(
+            measure=measure, actor=request.user, note=data["note"], percent=data["percent"],
+            files=data["files"], expected_version=data["version"],
+        )
+        messages.success(request, _("Progress saved."))
+
+    return _run(request, pk, ProgressForm, "progress_form", action)
+
+
+@login_required
+@require_POST
+def measure_closeout(request, pk):
+    def action(measure, data):
+        workflow.measure_submit_closeout(
+            measure=measure, actor=request.user, result=data["result"], files=data["files"],
+            rules_adopted=data["rules_adopted"], expected_version=data["version"],
+        )
+        messages.success(request, _("Close-out requested; it now awaits the responsible leader."))
+
+    return _run(request, pk, CloseOutForm, "closeout_form", action)
+
+
+@login_required
+@require_POST
+def measure_extension(request, pk):
+    def action(measure, data):
+        workflow.measure_request_extension(
+            measure=measure, actor=request.user, new_deadline=data["new_deadline"], reason=data["reason"]
+        )
+        messages.success(request, _("Extension requested; the rectification office will decide."))
+
+    return _run(request, pk, ExtensionForm, "extension_form", action)
+
+
+@login_required
+@require_POST
+def measure_decide(request, pk):
+    def action(measure, data):
+        if data["decision"] == "approve":
+            workflow.measure_approve_closeout(
+                measure=measure, actor=request.user, note=data["note"], expected_version=data["version"]
+            )
+            messages.success(request, _("Close-out approved."))
+        else:
+            workflow.measure_return_closeout(
+                measure=measure, actor=request.user, reason=data["note"], expected_version=data["version"]
+            )
+            messages.success(request, _("Close-out returned."))
+
+    return _run(request, pk, DecisionForm, "decision_form", action)
+
+
+@login_required
+@require_POST
+def extension_decide(request, pk):
+    extension = get_object_or_404(
+        Extension.objects.filter(measure__in=selectors.measures_visible_to(request.user)).select_related("measure"),
+        pk=pk,
+    )
+    form = ExtensionDecisionForm(request.POST)
+    if form.is_valid():
+        try:
+            workflow.measure_decide_extension(
+                extension=extension, actor=request.user,
+                approve=form.cleaned_data["decision"] == "approve", note=form.cleaned_data["note"],
+            )
+            messages.success(request, _("Decision saved."))
+        except workflow.WorkflowError as error:
+            messages.error(request, error.message)
+    else:
+        messages.error(request, form.errors.as_text())
+    return _back(request, "approvals")
+
+
+@login_required
+def approvals(request):
+    """待我审批."""
+    closeouts, extensions = selectors.closeouts_awaiting(request.user)
+    return render(request, "measures/approvals.html", {"closeouts": closeouts, "extensions": extensions})
 
 
 @login_required

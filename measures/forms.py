@@ -1,0 +1,85 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import Measure
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several evidence files in one input; the content checks live in measures.evidence."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ".pdf,.doc,.docx,.xls,.xlsx,.jpg,.jpeg,.png"}))
+        kwargs.setdefault("required", False)
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        if not data:
+            return []
+        items = data if isinstance(data, list | tuple) else [data]
+        return [super(MultipleFileField, self).clean(item, initial) for item in items]
+
+
+class StyledForm(forms.Form):
+    """Bootstrap classes on every widget, and is-invalid on fields with errors."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            css = "form-select" if isinstance(field, forms.ChoiceField) else "form-control"
+            field.widget.attrs.setdefault("class", f"{css} {css}-sm")
+
+    def full_clean(self):
+        super().full_clean()
+        for name in self.errors:
+            if name in self.fields:
+                self.fields[name].widget.attrs["class"] += " is-invalid"
+
+
+class VersionedForm(StyledForm):
+    """Carries the measure version the user saw, so a stale or doubled submit is refused."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class ProgressForm(VersionedForm):
+    note = forms.CharField(label=_("Progress note"), widget=forms.Textarea(attrs={"rows": 3}))
+    percent = forms.IntegerField(label=_("Progress (%)"), min_value=0, max_value=100)
+    files = MultipleFileField(label=_("Evidence files"))
+
+
+class CloseOutForm(VersionedForm):
+    result = forms.CharField(label=_("Result of the rectification"), widget=forms.Textarea(attrs={"rows": 3}))
+    rules_adopted = forms.IntegerField(label=_("Rules adopted"), min_value=0, required=False)
+    files = MultipleFileField(label=_("Evidence files"))
+
+
+class ExtensionForm(StyledForm):
+    new_deadline = forms.DateField(label=_("New deadline"), widget=forms.DateInput(attrs={"type": "date"}))
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class DecisionForm(VersionedForm):
+    decision = forms.ChoiceField(choices=[("approve", _("Approve")), ("return", _("Return"))])
+    note = forms.CharField(label=_("Note or reason"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ExtensionDecisionForm(StyledForm):
+    decision = forms.ChoiceField(choices=[("approve", _("Approve")), ("reject", _("Reject"))])
+    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class BulkForm(forms.Form):
+    ACTIONS = [("progress", _("Report progress")), ("start", _("Start"))]
+    measures = forms.ModelMultipleChoiceField(queryset=Measure.objects.none())
+    action = forms.ChoiceField(choices=ACTIONS)
+    note = forms.CharField(label=_("Progress note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    percent = forms.IntegerField(label=_("Progress (%)"), min_value=0, max_value=100, required=False)
+
+    def __init__(self, *args, measures=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if measures is not None:
+            self.fields["measures"].queryset = measures
