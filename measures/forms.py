@@ -83,3 +83,18 @@ class BulkForm(forms.Form):
         super().__init__(*args, **kwargs)
         if measures is not None:
             self.fields["measures"].queryset = measures
+
+
+class PromptForm(StyledForm):
+    review = forms.ModelChoiceField(label=_("Review"), queryset=None)
+    title = forms.CharField(label=_("Title"), max_length=200)
+    body = forms.CharField(label=_("Content"), widget=forms.Textarea(attrs={"rows": 5}))
+    departments = forms.ModelMultipleChoiceField(
+        label=_("Departments"), queryset=None, widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args, reviews, departments, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["review"].queryset = reviews
+        self.fields["departments"].queryset = departments
+        self.fields["departments"].widget.attrs["class"] = "form-check-input"

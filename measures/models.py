@@ -327,3 +327,45 @@ class LookBack(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["measure", "due_on"], name="lookback_unique_per_measure_due"),
         ]
+
+
+class WorkPrompt(models.Model):
+    """工作提示单 第N期: a numbered notice from the rectification office to chosen departments."""
+
+    review = models.ForeignKey(Review, verbose_name=_("review"), on_delete=models.CASCADE, related_name="prompts")
+    number = models.PositiveIntegerField(_("issue number"))
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("content"))
+    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("issued by"), on_delete=models.PROTECT)
+    issued_at = models.DateTimeField(_("issued at"), default=timezone.now)
+    departments = models.ManyToManyField(
+        Department, verbose_name=_("departments"), through="WorkPromptReceipt", related_name="prompts"
+    )
+
+    class Meta:
+        verbose_name = _("work prompt sheet")
+        verbose_name_plural = _("work prompt sheets")
+        ordering = ["-issued_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["review", "number"], name="prompt_number_unique_per_review")]
+
+    def __str__(self):
+        return f"{self.title} ({self.number})"
+
+
+class WorkPromptReceipt(models.Model):
+    """One department's copy of a prompt sheet, and when someone there confirmed reading it."""
+
+    prompt = models.ForeignKey(WorkPrompt, on_delete=models.CASCADE, related_name="receipts")
+    department = models.ForeignKey(Department, verbose_name=_("department"), on_delete=models.PROTECT)
+    read_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("read by"),
+    )
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("prompt receipt")
+        verbose_name_plural = _("prompt receipts")
+        constraints = [
+            models.UniqueConstraint(fields=["prompt", "department"], name="prompt_receipt_unique_department")
+        ]

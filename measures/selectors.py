@@ -62,8 +62,8 @@ def review_list_with_counts(user: User) -> list[Review]:
         .values("review_id")
         .annotate(
             measure_count=Count("*"),
-            closed_count=Count("*", filter=Q(status=Measure.Status.CLOSED)),
-            ongoing_count=Count("*", filter=Q(type=Measure.Type.ONGOING)),
+            closed_count=Count("pk", filter=Q(status=Measure.Status.CLOSED)),
+            ongoing_count=Count("pk", filter=Q(type=Measure.Type.ONGOING)),
         )
     }
     for review in reviews:
@@ -134,10 +134,10 @@ def measure_counts(queryset: QuerySet[Measure]) -> dict:
 
     return queryset.order_by().aggregate(
         total=Count("*"),
-        overdue=Count("*", filter=traffic_light_q("red")),
-        due_soon=Count("*", filter=traffic_light_q("yellow")),
-        closeout_requested=Count("*", filter=Q(status=Measure.Status.CLOSEOUT_REQUESTED)),
-        closed=Count("*", filter=Q(status=Measure.Status.CLOSED)),
+        overdue=Count("pk", filter=traffic_light_q("red")),
+        due_soon=Count("pk", filter=traffic_light_q("yellow")),
+        closeout_requested=Count("pk", filter=Q(status=Measure.Status.CLOSEOUT_REQUESTED)),
+        closed=Count("pk", filter=Q(status=Measure.Status.CLOSED)),
     )
 
 
@@ -167,3 +167,15 @@ def closeouts_awaiting(user: User):
             .order_by("requested_at")
         )
     return closeouts, extensions
+
+
+def prompts_for(user: User):
+    """Prompt sheets the user sees: the office all of its court tree, a department those sent to it."""
+    from .models import WorkPrompt
+
+    prompts = WorkPrompt.objects.select_related("review", "issued_by").prefetch_related("receipts__department")
+    if user.has_role(Role.RECTIFICATION_OFFICE, Role.DISCIPLINE_OFFICE):
+        return prompts.filter(review__court_id__in=_court_tree_ids(user))
+    if user.department_id:
+        return prompts.filter(receipts__department_id=user.department_id)
+    return prompts.none()

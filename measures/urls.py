@@ -15,5 +15,7 @@ urlpatterns = [
     path("measures/<int:pk>/extension/", views.measure_extension, name="measure_extension"),
     path("measures/<int:pk>/decide/", views.measure_decide, name="measure_decide"),
     path("extensions/<int:pk>/decide/", views.extension_decide, name="extension_decide"),
+    path("prompts/", views.prompt_list, name="prompt_list"),
+    path("prompts/<int:pk>/read/", views.prompt_confirm, name="prompt_confirm"),
     path("evidence/<int:pk>/", views.evidence_download, name="evidence_download"),
 ]

@@ -12,8 +12,19 @@ from issues.outline import outline_number
 
 from . import selectors, workflow
 from .filters import MeasureFilter
-from .forms import BulkForm, CloseOutForm, DecisionForm, ExtensionDecisionForm, ExtensionForm, ProgressForm
-from .models import Evidence, Extension, Measure
+from accounts.models import Department
+
+from . import prompts as prompt_service
+from .forms import (
+    BulkForm,
+    CloseOutForm,
+    DecisionForm,
+    ExtensionDecisionForm,
+    ExtensionForm,
+    ProgressForm,
+    PromptForm,
+)
+from .models import Evidence, Extension, Measure, WorkPrompt
 from .pagination import keyset_page
 from .services import measures_bulk_apply
 
@@ -265,3 +276,37 @@ def evidence_download(request, pk):
     response = FileResponse(evidence.file.open("rb"), as_attachment=True, filename=evidence.original_name)
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+@login_required
+def prompt_list(request):
+    """工作提示单: the office issues them and sees who has not read; departments confirm reading."""
+    user = request.user
+    form = None
+    if user.has_role("rectification_office"):
+        reviews = selectors.reviews_visible_to(user)
+        departments = Department.objects.filter(court__reviews__in=reviews).distinct()
+        form = PromptForm(request.POST or None, reviews=reviews, departments=departments)
+        if request.method == "POST" and form.is_valid():
+            try:
+                prompt = prompt_service.prompt_issue(actor=user, **form.cleaned_data)
+            except workflow.WorkflowError as error:
+                form.add_error(error.field if error.field in form.fields else None, error.message)
+            else:
+                messages.success(request, _("Prompt sheet No. %(n)d issued.") % {"n": prompt.number})
+                return redirect("prompt_list")
+    elif request.method == "POST":
+        raise Http404
+    return render(request, "measures/prompts.html", {"prompts": selectors.prompts_for(user), "form": form})
+
+
+@login_required
+@require_POST
+def prompt_confirm(request, pk):
+    prompt = get_object_or_404(selectors.prompts_for(request.user).distinct(), pk=pk)
+    try:
+        prompt_service.prompt_confirm_read(prompt=prompt, actor=request.user)
+        messages.success(request, _("Marked as read."))
+    except workflow.WorkflowError as error:
+        messages.error(request, error.message)
+    return redirect("prompt_list")
