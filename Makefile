@@ -6,7 +6,7 @@ MANAGE := $(PY) manage.py
 STACK := $(PY) scripts/stack.py
 export DEMO ?= 1
 
-.PHONY: run test setup assets browser-deps stack db demo bench lint messages stop clean backup-check
+.PHONY: run test setup assets browser-deps stack db demo bench lint messages stop clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
