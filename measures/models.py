@@ -186,6 +186,9 @@ class ProgressReport(models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["measure", "-created_at"], name="progress_latest")]
 
+    def __str__(self):
+        return f"{self.measure_id}: {self.percent}%"
+
 
 class CloseOut(models.Model):
     """销号: a request to close a measure and its two sign-offs (leader, then rectification office)."""
@@ -226,6 +229,9 @@ class CloseOut(models.Model):
                 condition=models.Q(stage__in=["pending_leader", "pending_office"]),
             )
         ]
+
+    def __str__(self):
+        return f"{self.measure_id}: {self.get_stage_display()}"
 
     @property
     def is_pending(self) -> bool:
@@ -301,6 +307,9 @@ class Extension(models.Model):
             )
         ]
 
+    def __str__(self):
+        return f"{self.measure_id}: {self.previous_deadline} → {self.requested_deadline}"
+
 
 class LookBack(models.Model):
     """回头看: months after close-out, a check that the fix held."""
@@ -327,6 +336,9 @@ class LookBack(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["measure", "due_on"], name="lookback_unique_per_measure_due"),
         ]
+
+    def __str__(self):
+        return f"{self.measure_id}: {self.due_on} {self.get_outcome_display()}"
 
 
 class WorkPrompt(models.Model):
@@ -369,3 +381,6 @@ class WorkPromptReceipt(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["prompt", "department"], name="prompt_receipt_unique_department")
         ]
+
+    def __str__(self):
+        return f"{self.prompt_id}: {self.department_id}"

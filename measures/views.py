@@ -8,13 +8,12 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.models import Department
 from issues.outline import outline_number
 
+from . import prompts as prompt_service
 from . import selectors, workflow
 from .filters import MeasureFilter
-from accounts.models import Department
-
-from . import prompts as prompt_service
 from .forms import (
     BulkForm,
     CloseOutForm,
@@ -24,7 +23,7 @@ from .forms import (
     ProgressForm,
     PromptForm,
 )
-from .models import Evidence, Extension, Measure, WorkPrompt
+from .models import Evidence, Extension, Measure
 from .pagination import keyset_page
 from .services import measures_bulk_apply
 
