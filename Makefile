@@ -56,7 +56,6 @@ messages: setup
 	$(MANAGE) compilemessages --ignore=.venv --ignore=node_modules
 
 bench: stack
-	$(MANAGE) migrate --noinput
 	$(PY) -m bench.run
 
 lint: setup
