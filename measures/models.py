@@ -384,3 +384,40 @@ class WorkPromptReceipt(models.Model):
 
     def __str__(self):
         return f"{self.prompt_id}: {self.department_id}"
+
+
+class MeasureAlert(models.Model):
+    """Outbox of things someone must be told about a measure, written by the scheduled scans.
+
+    Unique per (measure, kind, key, days): the scans insert with ON CONFLICT DO NOTHING, so running
+    a scan twice, or two beats at once, cannot make a second alert. The dispatcher claims
+    unprocessed rows with SELECT … FOR UPDATE SKIP LOCKED and turns them into one digest per person.
+    """
+
+    class Kind(models.TextChoices):
+        DUE_SOON = "due_soon", _("Deadline approaching")
+        OVERDUE = "overdue", _("Overdue")
+        ESCALATION = "escalation", _("Long overdue, escalated")
+        REPORT_DUE = "report_due", _("Progress report due")
+        LOOKBACK_DUE = "lookback_due", _("Look-back due")
+
+    measure = models.ForeignKey(Measure, verbose_name=_("measure"), on_delete=models.CASCADE, related_name="alerts")
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    key = models.DateField(_("for date"))
+    days = models.SmallIntegerField(_("days"), default=0)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    processed_at = models.DateTimeField(_("processed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("measure alert")
+        verbose_name_plural = _("measure alerts")
+        constraints = [
+            models.UniqueConstraint(fields=["measure", "kind", "key", "days"], name="measure_alert_unique"),
+        ]
+        indexes = [
+            # Serves the dispatcher: WHERE processed_at IS NULL ORDER BY id.
+            models.Index(fields=["id"], name="measure_alert_pending", condition=models.Q(processed_at__isnull=True)),
+        ]
+
+    def __str__(self):
+        return f"{self.measure_id}: {self.kind} {self.key}"

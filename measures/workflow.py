@@ -385,6 +385,8 @@ def measure_update(
         changed = {k: v for k, v in changes.items() if getattr(m, k) != v}
         if "original_deadline" in changed and not m.is_extended:
             m.current_deadline = changed["original_deadline"]
+            if m.current_deadline is None or m.current_deadline >= local_today():
+                m.overdue_since = None
         for key, value in changed.items():
             setattr(m, key, value)
         if supporting_departments is not None:

@@ -1,0 +1,130 @@
+"""The scheduled scans: overdue flags, reminders, escalation, report-due and look-back creation.
+
+Each scan is one set-based statement whose WHERE clause is the claim (the healthchecks pattern):
+running it twice in a row, or twice at once, changes nothing the second time, because the rows
+it would touch no longer match, and every alert it writes is unique per (measure, kind, key, days)
+and inserted with ON CONFLICT DO NOTHING. Dates are judged in Asia/Shanghai (settings.TIME_ZONE).
+"""
+
+import datetime
+
+from django.db import connection, transaction
+
+from .models import local_today
+
+OPEN = "('not_started', 'in_progress', 'closeout_requested')"
+
+
+def overdue_scan(*, today: datetime.date | None = None) -> int:
+    """Flag open measures whose current deadline has passed; record the day each became overdue.
+
+    Served by the partial index measure_overdue_candidates, whose condition is this WHERE.
+    Extending or closing a measure clears the marker in measures.workflow, in the same transaction.
+    """
+    today = today or local_today()
+    with transaction.atomic(), connection.cursor() as cur:
+        cur.execute(
+            f"""
+            WITH flagged AS (
+                UPDATE measures_measure SET overdue_since = current_deadline + 1
+                WHERE current_deadline < %(today)s AND overdue_since IS NULL
+                  AND status IN {OPEN} AND type <> 'ongoing'
+                RETURNING id, overdue_since
+            ), alerts AS (
+                INSERT INTO measures_measurealert (measure_id, kind, key, days, created_at)
+                SELECT id, 'overdue', overdue_since, 0, now() FROM flagged
+                ON CONFLICT DO NOTHING
+            )
+            SELECT count(*) FROM flagged
+            """,
+            {"today": today},
+        )
+        return cur.fetchone()[0]
+
+
+def reminders_scan(*, today: datetime.date | None = None) -> int:
+    """临期 reminders, escalation of long-overdue measures, and progress reports that are due.
+
+    Due-soon: for each threshold of the review (default 7 and 3 days) one alert, sent for the
+    smallest threshold the measure has reached — a skipped day does not send two at once.
+    Escalation: overdue for at least the review's escalation_days. Report due: a weekly or monthly
+    measure with no progress report in this week or month.
+    """
+    today = today or local_today()
+    with transaction.atomic(), connection.cursor() as cur:
+        cur.execute(
+            f"""
+            INSERT INTO measures_measurealert (measure_id, kind, key, days, created_at)
+            SELECT m.id, 'due_soon', m.current_deadline, t.days, now()
+            FROM measures_measure m
+            JOIN issues_review r ON r.id = m.review_id
+            CROSS JOIN LATERAL (
+                SELECT min(d) AS days FROM unnest(r.reminder_days) d WHERE m.current_deadline - %(today)s <= d
+            ) t
+            WHERE m.status IN {OPEN} AND m.type <> 'ongoing'
+              AND m.current_deadline >= %(today)s AND t.days IS NOT NULL
+            ON CONFLICT DO NOTHING
+            """,
+            {"today": today},
+        )
+        created = cur.rowcount
+        cur.execute(
+            f"""
+            INSERT INTO measures_measurealert (measure_id, kind, key, days, created_at)
+            SELECT m.id, 'escalation', m.overdue_since, r.escalation_days, now()
+            FROM measures_measure m JOIN issues_review r ON r.id = m.review_id
+            WHERE m.overdue_since IS NOT NULL AND m.status IN {OPEN}
+              AND m.overdue_since <= %(today)s - r.escalation_days
+            ON CONFLICT DO NOTHING
+            """,
+            {"today": today},
+        )
+        created += cur.rowcount
+        cur.execute(
+            f"""
+            INSERT INTO measures_measurealert (measure_id, kind, key, days, created_at)
+            SELECT m.id, 'report_due', p.start, 0, now()
+            FROM measures_measure m
+            CROSS JOIN LATERAL (
+                SELECT CASE m.report_frequency WHEN 'weekly' THEN date_trunc('week', %(today)s::date)::date
+                                               ELSE date_trunc('month', %(today)s::date)::date END AS start
+            ) p
+            WHERE m.report_frequency IN ('weekly', 'monthly')
+              AND (m.status IN {OPEN} OR m.status = 'ongoing')
+              AND m.created_at::date < p.start
+              AND NOT EXISTS (
+                  SELECT 1 FROM measures_progressreport pr
+                  WHERE pr.measure_id = m.id AND pr.created_at >= p.start::timestamp AT TIME ZONE %(tz)s
+              )
+            ON CONFLICT DO NOTHING
+            """,
+            {"today": today, "tz": connection.timezone_name},
+        )
+        created += cur.rowcount
+        return created
+
+
+def lookbacks_create(*, today: datetime.date | None = None) -> int:
+    """回头看: N months (per review) after a close-out, a look-back task for the rectification office."""
+    today = today or local_today()
+    with transaction.atomic(), connection.cursor() as cur:
+        cur.execute(
+            """
+            WITH due AS (
+                INSERT INTO measures_lookback (measure_id, due_on, outcome, note)
+                SELECT m.id, (m.completed_on + make_interval(months => r.lookback_months))::date, 'pending', ''
+                FROM measures_measure m JOIN issues_review r ON r.id = m.review_id
+                WHERE m.status = 'closed' AND m.completed_on IS NOT NULL
+                  AND (m.completed_on + make_interval(months => r.lookback_months))::date <= %(today)s
+                ON CONFLICT (measure_id, due_on) DO NOTHING
+                RETURNING measure_id, due_on
+            ), alerts AS (
+                INSERT INTO measures_measurealert (measure_id, kind, key, days, created_at)
+                SELECT measure_id, 'lookback_due', due_on, 0, now() FROM due
+                ON CONFLICT DO NOTHING
+            )
+            SELECT count(*) FROM due
+            """,
+            {"today": today},
+        )
+        return cur.fetchone()[0]
