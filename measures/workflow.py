@@ -59,8 +59,13 @@ def _in_court_tree(actor: User, court_id: int) -> bool:
     return actor.court_id is not None and court_id in actor.court.descendant_ids()
 
 
+def is_office_for_court(actor: User, court_id: int) -> bool:
+    """The rectification office of this court or of a court above it."""
+    return actor.has_role(Role.RECTIFICATION_OFFICE) and _in_court_tree(actor, court_id)
+
+
 def is_rectification_office_for(actor: User, measure: Measure) -> bool:
-    return actor.has_role(Role.RECTIFICATION_OFFICE) and _in_court_tree(actor, measure.review.court_id)
+    return is_office_for_court(actor, measure.review.court_id)
 
 
 def is_department_member_for(actor: User, measure: Measure) -> bool:

@@ -1,0 +1,53 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from issues.models import Review
+
+
+class Bulletin(models.Model):
+    """整改通报 第N期: a frozen snapshot of a review at a period's end, rendered as page, .docx, .xlsx."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        REVIEWED = "reviewed", _("Reviewed")
+        PUBLISHED = "published", _("Published")
+
+    review = models.ForeignKey(Review, verbose_name=_("review"), on_delete=models.PROTECT, related_name="bulletins")
+    number = models.PositiveIntegerField(_("issue number"))
+    version = models.PositiveSmallIntegerField(_("version"), default=1)
+    period_start = models.DateField(_("period from"))
+    period_end = models.DateField(_("period to"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
+    snapshot = models.JSONField(_("snapshot"), editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("reviewed by"),
+    )
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("published by"),
+    )
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("bulletin")
+        verbose_name_plural = _("bulletins")
+        ordering = ["-period_end", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["review", "period_end", "version"], name="bulletin_unique_period_version"),
+            models.UniqueConstraint(fields=["review", "number", "version"], name="bulletin_unique_number_version"),
+            models.UniqueConstraint(
+                fields=["review", "period_end"], name="bulletin_one_published_per_period",
+                condition=models.Q(status="published"),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.review} 第{self.number}期" + (f" v{self.version}" if self.version > 1 else "")

@@ -1,0 +1,231 @@
+"""整改通报: numbered bulletins built from a frozen snapshot of the data at the period's end.
+
+The snapshot is taken from the measures' history (django-simple-history), so a bulletin for
+last month states what was true at the end of last month, whatever has happened since. It is
+stored on the bulletin as JSON; the page, the .docx and the .xlsx are all rendered from it, and a
+published bulletin never changes. Numbering (第N期) is per review, without gaps or duplicates:
+the review row is locked while a number is taken, and a period's bulletin is unique per
+(review, period end, version). Regenerating a period makes a new version, never an overwrite.
+"""
+
+import datetime
+from collections import defaultdict
+
+from django.db import connection, transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Department, User
+from issues.models import Category, Problem, Review
+from measures.models import Measure
+from measures.workflow import is_office_for_court
+
+from .models import Bulletin
+
+OPEN = {"not_started", "in_progress", "closeout_requested"}
+
+
+class BulletinError(Exception):
+    def __init__(self, message: str, *, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+def _end_of(day: datetime.date) -> datetime.datetime:
+    """The last instant of a day on the court's clock."""
+    tz = timezone.get_current_timezone()
+    return datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time.min, tzinfo=tz)
+
+
+def _measures_as_of(review: Review, day: datetime.date) -> list[dict]:
+    """Each measure of the review as it stood at the end of ``day`` (its latest history row)."""
+    with connection.cursor() as cur:
+        cur.execute(
+            """
+            SELECT DISTINCT ON (h.id) h.id, h.problem_id, h.text, h.type, h.status, h.original_deadline,
+                   h.current_deadline, h.completed_on, h.result, h.rules_adopted, h.progress_percent,
+                   h.lead_department_id, h.responsible_leader_id, h.history_type, h."order"
+            FROM measures_historicalmeasure h
+            WHERE h.review_id = %s AND h.history_date < %s
+            ORDER BY h.id, h.history_date DESC, h.history_id DESC
+            """,
+            [review.pk, _end_of(day)],
+        )
+        columns = [c.name for c in cur.description]
+        rows = [dict(zip(columns, row, strict=True)) for row in cur.fetchall()]
+    return [r for r in rows if r["history_type"] != "-"]
+
+
+def bulletin_snapshot(*, review: Review, period_end: datetime.date, previous: dict | None = None) -> dict:
+    """The numbers and lists a bulletin states, frozen as plain JSON-able data."""
+    measures = _measures_as_of(review, period_end)
+    problems = {p.pk: p for p in Problem.objects.filter(review=review).select_related("category")}
+    categories = {c.pk: c for c in Category.objects.filter(review=review)}
+    departments = dict(Department.objects.filter(court_id=review.court_id).values_list("pk", "name"))
+    leader_ids = {m["responsible_leader_id"] for m in measures if m["responsible_leader_id"]}
+    leaders = {u.pk: str(u) for u in User.objects.filter(pk__in=leader_ids)}
+    by_problem = defaultdict(list)
+    for m in measures:
+        m["overdue_days"] = 0
+        if m["status"] in OPEN and m["type"] != "ongoing" and m["current_deadline"] and m["current_deadline"] < period_end:
+            m["overdue_days"] = (period_end - m["current_deadline"]).days
+        by_problem[m["problem_id"]].append(m)
+
+    def measure_row(m):
+        return {
+            "id": m["id"],
+            "text": m["text"],
+            "type": m["type"],
+            "status": m["status"],
+            "status_label": str(Measure.Status(m["status"]).label),
+            "result": m["result"],
+            "department": departments.get(m["lead_department_id"], ""),
+            "leader": leaders.get(m["responsible_leader_id"], ""),
+            "original_deadline": m["original_deadline"].isoformat() if m["original_deadline"] else None,
+            "current_deadline": m["current_deadline"].isoformat() if m["current_deadline"] else None,
+            "overdue_days": m["overdue_days"],
+            "percent": m["progress_percent"],
+        }
+
+    completed, in_progress = [], []
+    ordered = sorted(problems.values(), key=lambda p: (categories[p.category_id].order, p.category_id, p.order, p.pk))
+    for problem in ordered:
+        rows = sorted(by_problem.get(problem.pk, []), key=lambda m: (m["order"], m["id"]))
+        if not rows:
+            continue
+        closable = [m for m in rows if m["type"] != "ongoing"]
+        entry = {
+            "id": problem.pk,
+            "category": categories[problem.category_id].name,
+            "description": problem.description,
+            "measures": [measure_row(m) for m in rows],
+        }
+        if closable and all(m["status"] == "closed" for m in closable):
+            completed.append(entry)
+        else:
+            open_deadlines = [m["current_deadline"] for m in closable if m["status"] in OPEN and m["current_deadline"]]
+            entry["expected"] = max(open_deadlines).isoformat() if open_deadlines else None
+            in_progress.append(entry)
+
+    ranking = defaultdict(lambda: {"total": 0, "closed": 0, "overdue": 0})
+    for m in measures:
+        if m["type"] == "ongoing":
+            continue
+        row = ranking[departments.get(m["lead_department_id"], "—")]
+        row["total"] += 1
+        row["closed"] += m["status"] == "closed"
+        row["overdue"] += m["overdue_days"] > 0
+    department_ranking = sorted(
+        ({"department": name, **row, "rate": round(100 * row["closed"] / row["total"], 1)} for name, row in ranking.items()),
+        key=lambda r: (-r["rate"], r["overdue"], r["department"]),
+    )
+    totals = {
+        "problems": len(completed) + len(in_progress),
+        "problems_completed": len(completed),
+        "problems_in_progress": len(in_progress),
+        "measures": len(measures),
+        "measures_closed": sum(m["status"] == "closed" for m in measures),
+        "measures_in_progress": sum(m["status"] in ("in_progress", "closeout_requested") for m in measures),
+        "measures_not_started": sum(m["status"] == "not_started" for m in measures),
+        "measures_ongoing": sum(m["type"] == "ongoing" for m in measures),
+        "measures_overdue": sum(m["overdue_days"] > 0 for m in measures),
+        "rules_adopted": sum(m["rules_adopted"] for m in measures),
+    }
+    change = None
+    if previous:
+        change = {key: totals[key] - previous.get("totals", {}).get(key, 0) for key in totals}
+    overdue = sorted(
+        (measure_row(m) for m in measures if m["overdue_days"] > 0), key=lambda r: (-r["overdue_days"], r["id"])
+    )
+    return {
+        "review": {"id": review.pk, "title": review.title, "court": review.court.name,
+                   "issuing_body": review.issuing_body},
+        "period_end": period_end.isoformat(),
+        "totals": totals,
+        "change": change,
+        "completed": completed,
+        "in_progress": in_progress,
+        "overdue": overdue,
+        "ranking": department_ranking,
+    }
+
+
+def bulletin_generate(*, review: Review, period_start: datetime.date, period_end: datetime.date,
+                      actor: User | None = None, regenerate: bool = False) -> Bulletin:
+    """The draft for the period. The first bulletin of a period takes the next number. Asked again
+    for the same period it returns the existing one (so a doubled schedule makes nothing new),
+    unless ``regenerate``: then it keeps the number and adds a version."""
+    if period_end < period_start:
+        raise BulletinError(_("The period cannot end before it starts."), field="period_end")
+    with transaction.atomic():
+        Review.objects.select_for_update().get(pk=review.pk)
+        same_period = review.bulletins.filter(period_end=period_end).order_by("-version").first()
+        if same_period and not regenerate:
+            return same_period
+        if same_period:
+            number, version = same_period.number, same_period.version + 1
+        else:
+            number = (review.bulletins.aggregate(n=Max("number"))["n"] or 0) + 1
+            version = 1
+        previous = (
+            review.bulletins.filter(period_end__lt=period_end, status=Bulletin.Status.PUBLISHED)
+            .order_by("-period_end", "-version")
+            .first()
+        )
+        snapshot = bulletin_snapshot(review=review, period_end=period_end,
+                                     previous=previous.snapshot if previous else None)
+        return Bulletin.objects.create(
+            review=review, number=number, version=version, period_start=period_start, period_end=period_end,
+            snapshot=snapshot, created_by=actor,
+        )
+
+
+def bulletin_advance(*, bulletin: Bulletin, actor: User, to: str) -> Bulletin:
+    """draft → reviewed → published, by the rectification office; published is final."""
+    order = [Bulletin.Status.DRAFT, Bulletin.Status.REVIEWED, Bulletin.Status.PUBLISHED]
+    with transaction.atomic():
+        b = Bulletin.objects.select_for_update().select_related("review").get(pk=bulletin.pk)
+        if not is_office_for_court(actor, b.review.court_id):
+            raise BulletinError(_("Only the rectification office reviews and publishes bulletins."))
+        if b.status == to:
+            return b
+        if to not in order or order.index(to) != order.index(b.status) + 1:
+            raise BulletinError(_("A bulletin moves from draft to reviewed to published, in that order."),
+                                field="status")
+        now = timezone.now()
+        if to == Bulletin.Status.REVIEWED:
+            b.reviewed_by, b.reviewed_at = actor, now
+        else:
+            if b.review.bulletins.filter(period_end=b.period_end, status=Bulletin.Status.PUBLISHED).exists():
+                raise BulletinError(_("This period already has a published bulletin."), field="status")
+            b.published_by, b.published_at = actor, now
+        b.status = to
+        b.save()
+        return b
+
+
+def periods_due(review: Review, today: datetime.date) -> tuple[datetime.date, datetime.date] | None:
+    """The last complete period of the review's schedule: last week (Mon–Sun) or last month."""
+    if review.bulletin_frequency == Review.BulletinFrequency.WEEKLY:
+        end = today - datetime.timedelta(days=today.weekday() + 1)
+        return end - datetime.timedelta(days=6), end
+    if review.bulletin_frequency == Review.BulletinFrequency.MONTHLY:
+        end = today.replace(day=1) - datetime.timedelta(days=1)
+        return end.replace(day=1), end
+    return None
+
+
+def bulletins_generate_due(*, today: datetime.date | None = None) -> list[int]:
+    """The scheduled run: one draft per active review and finished period, and only one."""
+    today = today or timezone.localdate()
+    created = []
+    for review in Review.objects.filter(status=Review.Status.ACTIVE).select_related("court"):
+        period = periods_due(review, today)
+        if period is None or (review.feedback_date and period[1] < review.feedback_date):
+            continue
+        if review.bulletins.filter(period_end=period[1]).exists():
+            continue  # cheap pre-check; bulletin_generate re-checks under the review's row lock
+        created.append(bulletin_generate(review=review, period_start=period[0], period_end=period[1]).pk)
+    return created
