@@ -14,5 +14,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("setup/", include("issues.urls")),
     path("notifications/", include("notifications.urls")),
+    path("bulletins/", include("reports.bulletin_urls")),
     path("", include("measures.urls")),
 ]

@@ -1,0 +1,173 @@
+"""The rectification office's bulletins: numbered, frozen at the period's end, rendered three ways."""
+
+import datetime
+import io
+import threading
+
+import pytest
+import time_machine
+from django.db import connection
+from docx import Document
+from openpyxl import load_workbook
+
+from measures import workflow
+from reports import bulletin_render, bulletins
+from reports.models import Bulletin
+
+from .. import factories as f
+
+MAY_END = datetime.date(2026, 5, 31)
+JUNE_END = datetime.date(2026, 6, 30)
+
+
+def at(day: datetime.date, hour: int = 10):
+    return time_machine.travel(f.shanghai(day.year, day.month, day.day, hour), tick=False)
+
+
+@pytest.fixture
+def monthly_review(review, measure, drive, org):
+    """Two measures: one closed on 2026-06-10, one still open with a deadline of 2026-06-20."""
+    with at(datetime.date(2026, 5, 10)):
+        drive.in_progress(measure)
+        second = f.MeasureFactory(
+            problem=f.ProblemFactory(category=measure.problem.category, description="执行案款发放不及时"),
+            text="建立案款到账提醒机制", lead_department=org.dept_a, responsible_leader=org.leader_a,
+            original_deadline=datetime.date(2026, 6, 20),
+        )
+    with at(datetime.date(2026, 6, 10)):
+        drive.closed(measure)
+    return review, measure, second
+
+
+def test_a_bulletin_states_the_data_as_it_stood_at_the_end_of_its_period(monthly_review):
+    review, closed, open_one = monthly_review
+    with at(datetime.date(2026, 7, 2)):
+        may = bulletins.bulletin_generate(review=review, period_start=datetime.date(2026, 5, 1), period_end=MAY_END)
+        june = bulletins.bulletin_generate(review=review, period_start=datetime.date(2026, 6, 1), period_end=JUNE_END)
+    assert may.snapshot["totals"]["measures_closed"] == 0
+    assert may.snapshot["totals"]["problems_completed"] == 0
+    assert june.snapshot["totals"]["measures_closed"] == 1
+    assert june.snapshot["totals"]["problems_completed"] == 1
+    assert [m["text"] for m in june.snapshot["overdue"]] == [open_one.text]
+    assert june.snapshot["overdue"][0]["overdue_days"] == 10
+    assert june.snapshot["in_progress"][0]["expected"] == "2026-06-20"
+
+
+def test_numbers_follow_on_without_gaps_and_a_regenerated_period_keeps_its_number(monthly_review):
+    review, *_ = monthly_review
+    with at(datetime.date(2026, 7, 2)):
+        first = bulletins.bulletin_generate(review=review, period_start=datetime.date(2026, 5, 1), period_end=MAY_END)
+        second = bulletins.bulletin_generate(review=review, period_start=datetime.date(2026, 6, 1), period_end=JUNE_END)
+        again = bulletins.bulletin_generate(review=review, period_start=datetime.date(2026, 6, 1), period_end=JUNE_END)
+        redo = bulletins.bulletin_generate(review=review, period_start=datetime.date(2026, 6, 1), period_end=JUNE_END,
+                                           regenerate=True)
+    assert (first.number, second.number) == (1, 2)
+    assert again.pk == second.pk
+    assert (redo.number, redo.version) == (2, 2)
+
+
+def test_the_monthly_schedule_makes_one_bulletin_per_period_however_often_it_runs(monthly_review):
+    review, *_ = monthly_review
+    with at(datetime.date(2026, 7, 3)):
+        assert len(bulletins.bulletins_generate_due()) == 1
+        assert bulletins.bulletins_generate_due() == []
+    bulletin = Bulletin.objects.get()
+    assert (bulletin.period_start, bulletin.period_end, bulletin.number) == (datetime.date(2026, 6, 1), JUNE_END, 1)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_beats_at_once_still_make_one_bulletin(org):
+    review = f.ReviewFactory(court=org.court, feedback_date=datetime.date(2026, 1, 10))
+    f.MeasureFactory(problem=f.ProblemFactory(category=f.CategoryFactory(review=review)), lead_department=org.dept_a)
+
+    def run():
+        with at(datetime.date(2026, 7, 3)):
+            bulletins.bulletins_generate_due()
+        connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert Bulletin.objects.filter(review=review).count() == 1
+
+
+def test_the_office_reviews_then_publishes_and_a_published_bulletin_never_changes(monthly_review, org):
+    review, closed, open_one = monthly_review
+    with at(datetime.date(2026, 7, 2)):
+        b = bulletins.bulletin_generate(review=review, period_start=datetime.date(2026, 6, 1), period_end=JUNE_END)
+        with pytest.raises(bulletins.BulletinError):
+            bulletins.bulletin_advance(bulletin=b, actor=org.office, to="published")
+        with pytest.raises(bulletins.BulletinError):
+            bulletins.bulletin_advance(bulletin=b, actor=org.staff_a, to="reviewed")
+        bulletins.bulletin_advance(bulletin=b, actor=org.office, to="reviewed")
+        b = bulletins.bulletin_advance(bulletin=b, actor=org.office, to="published")
+        frozen = dict(b.snapshot)
+        workflow.measure_report_progress(measure=open_one, actor=org.staff_a, note="七月已推进", percent=60)
+    b.refresh_from_db()
+    assert b.status == "published" and b.snapshot == frozen
+    with at(datetime.date(2026, 7, 5)):
+        v2 = bulletins.bulletin_generate(review=review, period_start=datetime.date(2026, 6, 1), period_end=JUNE_END,
+                                         regenerate=True)
+        bulletins.bulletin_advance(bulletin=v2, actor=org.office, to="reviewed")
+        with pytest.raises(bulletins.BulletinError):
+            bulletins.bulletin_advance(bulletin=v2, actor=org.office, to="published")
+
+
+def test_the_word_document_reads_like_an_official_bulletin(monthly_review):
+    review, closed, open_one = monthly_review
+    with at(datetime.date(2026, 7, 2)):
+        b = bulletins.bulletin_generate(review=review, period_start=datetime.date(2026, 6, 1), period_end=JUNE_END)
+    doc = Document(io.BytesIO(bulletin_render.render_docx(b)))
+    texts = [p.text for p in doc.paragraphs]
+    assert texts[0] == "第1期"
+    assert texts[1] == f"关于{review.title}整改情况的通报"
+    assert "2026年6月30日" in texts[2]
+    assert "一、整改工作总体情况" in texts
+    assert "(一)已整改完成的问题" in texts and "(二)正在推进整改的问题" in texts
+    assert any(t.startswith("1.关于“") for t in texts)
+    assert any("预计于2026年6月完成" in t for t in texts)
+    title_run = doc.paragraphs[1].runs[0]
+    assert title_run._element.rPr.rFonts.get("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}eastAsia") == "方正小标宋简体"
+    section = doc.sections[0]
+    assert (round(section.page_width.mm), round(section.page_height.mm)) == (210, 297)
+
+
+def test_the_excel_appendix_lists_every_measure_and_never_writes_formulas(monthly_review, org):
+    review, closed, open_one = monthly_review
+    with at(datetime.date(2026, 6, 1)):
+        f.MeasureFactory(problem=open_one.problem, text="=HYPERLINK(\"http://evil\")", lead_department=org.dept_a,
+                         original_deadline=datetime.date(2026, 6, 25))
+    with at(datetime.date(2026, 7, 2)):
+        b = bulletins.bulletin_generate(review=review, period_start=datetime.date(2026, 6, 1), period_end=JUNE_END)
+    ws = load_workbook(io.BytesIO(bulletin_render.render_xlsx(b))).active
+    rows = list(ws.iter_rows(min_row=3, values_only=True))
+    assert len(rows) == 3
+    texts = [r[3] for r in rows]
+    assert "=HYPERLINK(\"http://evil\")" in texts
+    cell = next(c for c in ws["D"] if c.value == "=HYPERLINK(\"http://evil\")")
+    assert cell.data_type == "s"
+    assert ws.freeze_panes == "A3"
+
+
+def test_a_bulletin_for_an_empty_review_says_so_plainly(org):
+    review = f.ReviewFactory(court=org.court)
+    b = bulletins.bulletin_generate(review=review, period_start=datetime.date(2026, 6, 1), period_end=JUNE_END)
+    texts = [p.text for p in Document(io.BytesIO(bulletin_render.render_docx(b))).paragraphs]
+    assert bulletin_render.PHRASES["empty"] in texts
+
+
+def test_bulletin_pages_and_files_are_only_for_people_who_see_the_review(client, monthly_review, org):
+    review, *_ = monthly_review
+    with at(datetime.date(2026, 7, 2)):
+        b = bulletins.bulletin_generate(review=review, period_start=datetime.date(2026, 6, 1), period_end=JUNE_END)
+    client.force_login(org.office)
+    page = client.get(f"/bulletins/{b.pk}/")
+    assert page.status_code == 200
+    assert page.context["s"]["totals"]["measures_closed"] == 1
+    docx = client.get(f"/bulletins/{b.pk}/download.docx")
+    assert docx.status_code == 200 and docx["Content-Disposition"].startswith("attachment")
+    client.force_login(org.basic_office)  # the office of a court below sees none of the 中院's reviews
+    assert client.get(f"/bulletins/{b.pk}/").status_code == 404
+    assert client.get(f"/bulletins/{b.pk}/download.xlsx").status_code == 404
