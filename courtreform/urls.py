@@ -12,6 +12,7 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("setup/measures/", include("measures.setup_urls")),
     path("setup/", include("issues.urls")),
     path("notifications/", include("notifications.urls")),
     path("bulletins/", include("reports.bulletin_urls")),

@@ -50,6 +50,10 @@ class Review(models.Model):
         models.PositiveSmallIntegerField(), verbose_name=_("reminder days before deadline"),
         default=default_reminder_days, blank=True,
     )
+    reminder_working_days = models.BooleanField(
+        _("reminder days are working days"), default=False,
+        help_text=_("Count reminder days on the statutory calendar, skipping holidays and counting make-up days."),
+    )
     escalation_days = models.PositiveSmallIntegerField(_("escalate after days overdue"), default=30)
     lookback_months = models.PositiveSmallIntegerField(_("look-back after months"), default=3)
     bulletin_frequency = models.CharField(

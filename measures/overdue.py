@@ -10,6 +10,9 @@ import datetime
 
 from django.db import connection, transaction
 
+from issues.models import Review
+
+from .calendar import add_working_days
 from .models import local_today
 
 OPEN = "('not_started', 'in_progress', 'closeout_requested')"
@@ -51,6 +54,13 @@ def reminders_scan(*, today: datetime.date | None = None) -> int:
     measure with no progress report in this week or month.
     """
     today = today or local_today()
+    thresholds = sorted({d for days in Review.objects.values_list("reminder_days", flat=True) for d in days or []})
+    # Each threshold's last deadline date, on the calendar and in working days (holidays skipped).
+    bounds = [(d, today + datetime.timedelta(days=d), add_working_days(today, d)) for d in thresholds] or [
+        (0, today, today)
+    ]
+    values = ", ".join(["(%s::int, %s::date, %s::date)"] * len(bounds))
+    params = [v for bound in bounds for v in bound]
     with transaction.atomic(), connection.cursor() as cur:
         cur.execute(
             f"""
@@ -59,13 +69,16 @@ def reminders_scan(*, today: datetime.date | None = None) -> int:
             FROM measures_measure m
             JOIN issues_review r ON r.id = m.review_id
             CROSS JOIN LATERAL (
-                SELECT min(d) AS days FROM unnest(r.reminder_days) d WHERE m.current_deadline - %(today)s <= d
+                SELECT min(b.d) AS days FROM (VALUES {values}) AS b(d, calendar_day, working_day)
+                WHERE b.d = ANY(r.reminder_days)
+                  AND m.current_deadline <= CASE WHEN r.reminder_working_days THEN b.working_day
+                                                 ELSE b.calendar_day END
             ) t
             WHERE m.status IN {OPEN} AND m.type <> 'ongoing'
-              AND m.current_deadline >= %(today)s AND t.days IS NOT NULL
+              AND m.current_deadline >= %s AND t.days IS NOT NULL
             ON CONFLICT DO NOTHING
             """,
-            {"today": today},
+            [*params, today],
         )
         created = cur.rowcount
         cur.execute(

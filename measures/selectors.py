@@ -64,10 +64,16 @@ def review_list_with_counts(user: User) -> list[Review]:
             measure_count=Count("*"),
             closed_count=Count("pk", filter=Q(status=Measure.Status.CLOSED)),
             ongoing_count=Count("pk", filter=Q(type=Measure.Type.ONGOING)),
+            visible_problems=Count("problem", distinct=True),
+            visible_categories=Count("problem__category", distinct=True),
         )
     }
     for review in reviews:
         row = counts.get(review.pk, {})
+        if not user.is_office:
+            # Staff and leaders see the part of the tree their measures are in (as review_tree does).
+            review.category_count = row.get("visible_categories", 0)
+            review.problem_count = row.get("visible_problems", 0)
         review.measure_count = row.get("measure_count", 0)
         review.closed_count = row.get("closed_count", 0)
         review.ongoing_count = row.get("ongoing_count", 0)

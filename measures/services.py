@@ -3,8 +3,10 @@
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from accounts.models import User
+from issues.services import reorder_plan
 
 from . import workflow
 from .models import Measure
@@ -50,3 +52,23 @@ def measures_bulk_apply(
     except _RollBack:
         report.done = []
     return report
+
+
+def measure_move(*, measure: Measure, actor: User, direction: str) -> bool:
+    """Move a measure one place up or down among its problem's measures (整改办 only).
+
+    The siblings are locked first, then each changed ``order`` goes through
+    ``workflow.measure_update``, so the move bumps versions and is in the history with the actor.
+    Returns False when the measure is already first/last.
+    """
+    if not workflow.is_rectification_office_for(actor, measure):
+        raise workflow.WorkflowPermissionError(_("Only the rectification office can reorder measures."))
+    with transaction.atomic():
+        siblings = list(
+            Measure.objects.select_for_update().filter(problem_id=measure.problem_id).order_by("order", "id")
+        )
+        plan = reorder_plan(siblings, measure.pk, direction)
+        by_pk = {m.pk: m for m in siblings}
+        for pk, order in plan.items():
+            workflow.measure_update(measure=by_pk[pk], actor=actor, changes={"order": order}, expected_version=None)
+    return bool(plan)

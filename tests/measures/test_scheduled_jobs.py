@@ -190,3 +190,36 @@ def test_notifications_wait_in_the_outbox_while_the_broker_is_down_and_are_sent_
     deliver_pending()
     deliver_pending()
     assert [m.to for m in mail.outbox] == [["head@court.local"]]
+
+
+def test_working_days_skip_the_national_day_holiday_and_count_the_make_up_saturday():
+    from measures.calendar import add_working_days
+
+    # 10月1日–7日 are holidays; Saturday 10月10日 is a make-up working day (调休).
+    assert add_working_days(datetime.date(2026, 9, 30), 1) == datetime.date(2026, 10, 8)
+    assert add_working_days(datetime.date(2026, 9, 30), 3) == datetime.date(2026, 10, 10)
+
+
+def test_a_review_counting_working_days_reminds_before_a_holiday_not_after_it(org):
+    review = f.ReviewFactory(court=org.court, reminder_days=[3], reminder_working_days=True,
+                             feedback_date=datetime.date(2026, 1, 10))
+    problem = f.ProblemFactory(category=f.CategoryFactory(review=review))
+    f.MeasureFactory(problem=problem, lead_department=org.dept_a, original_deadline=datetime.date(2026, 10, 9))
+    calendar_review = f.ReviewFactory(court=org.court, reminder_days=[3], feedback_date=datetime.date(2026, 1, 10))
+    f.MeasureFactory(problem=f.ProblemFactory(category=f.CategoryFactory(review=calendar_review)),
+                     lead_department=org.dept_a, original_deadline=datetime.date(2026, 10, 9))
+    with at(datetime.date(2026, 9, 30)):
+        overdue.reminders_scan()
+    # 9 calendar days away, but only 2 working days: only the working-day review reminds now.
+    assert list(MeasureAlert.objects.filter(kind="due_soon").values_list("measure__review", flat=True)) == [
+        review.pk
+    ]
+
+
+def test_an_invalid_cron_expression_is_refused_with_a_message(admin_client):
+    response = admin_client.post("/admin/django_celery_beat/crontabschedule/add/", {
+        "minute": "99", "hour": "*", "day_of_week": "*", "day_of_month": "*", "month_of_year": "*",
+        "timezone": "Asia/Shanghai",
+    })
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["minute"]
