@@ -155,6 +155,8 @@ class Measure(models.Model):
         """green on track, yellow within DUE_SOON_DAYS of the deadline, red overdue, grey when closed."""
         if not self.is_open:
             return "grey" if self.status == self.Status.CLOSED else "green"
+        if self.type == self.Type.ONGOING:
+            return "green"
         if self.is_overdue(today):
             return "red"
         left = self.days_left(today)

@@ -153,7 +153,11 @@ def measure_report_progress(
     note = (note or "").strip()
     if not note:
         raise WorkflowError(_("Please describe the progress."), field="note")
-    if percent is None or not 0 <= int(percent) <= 100:
+    try:
+        percent = int(percent)
+    except (TypeError, ValueError):
+        raise WorkflowError(_("Progress must be a whole number between 0 and 100."), field="percent") from None
+    if not 0 <= percent <= 100:
         raise WorkflowError(_("Progress must be between 0 and 100."), field="percent")
     evidence_validate(files)
     with _locked(measure, expected_version) as m:
@@ -228,6 +232,8 @@ def measure_approve_closeout(
             closeout.save()
             _save(m, actor, note or _("Approved by the responsible leader"))
             return m
+        if closeout.leader_decided_by_id == actor.pk and not is_rectification_office_for(actor, m):
+            return m  # the leader's own sign-off, clicked twice
         _require(is_rectification_office_for(actor, m), _("Only the rectification office can close a measure."))
         closeout.stage = CloseOut.Stage.APPROVED
         closeout.office_decided_by, closeout.office_decided_at = actor, now
@@ -295,6 +301,8 @@ def measure_decide_extension(*, extension: Extension, actor: User, approve: bool
             return ext
         if ext.decision != Extension.Decision.PENDING:
             raise WorkflowError(_("This extension has already been decided."), field="decision")
+        if approve and not m.is_open:
+            raise WorkflowError(_("Only an open measure can be extended."), field="decision")
         _require(is_rectification_office_for(actor, m), _("Only the rectification office decides extensions."))
         if not approve and not (note or "").strip():
             raise WorkflowError(_("Please give the reason for rejecting it."), field="note")
@@ -330,6 +338,8 @@ def measure_record_lookback(*, lookback: LookBack, actor: User, outcome: str, no
             m.relapse_count += 1
             m.completed_on = None
             _save(m, actor, _("Relapse found in look-back: %(note)s") % {"note": note})
+        else:
+            _save(m, actor, _("Look-back: the rectification held"))
         return lb
 
 
@@ -388,7 +398,19 @@ def measure_update(
         _require(is_rectification_office_for(actor, m), _("Only the rectification office can edit measures."))
         _validate_planning(changes, m.review)
         changed = {k: v for k, v in changes.items() if getattr(m, k) != v}
-        if "original_deadline" in changed and not m.is_extended:
+        if "type" in changed and m.status in (S.CLOSEOUT_REQUESTED, S.CLOSED):
+            raise WorkflowError(_("The type cannot change once a close-out was requested."), field="type")
+        if changed.get("type") == Measure.Type.ONGOING:
+            # 长期坚持 has no deadline and is never closed: it continues (持续推进).
+            changed["original_deadline"] = None
+            m.current_deadline = m.original_deadline = m.overdue_since = None
+            if m.status == S.IN_PROGRESS:
+                m.status = S.ONGOING
+        elif "type" in changed and m.status == S.ONGOING:
+            m.status = S.IN_PROGRESS
+        if "type" in changed and changed["type"] != Measure.Type.ONGOING and "original_deadline" in changed:
+            m.current_deadline = changed["original_deadline"]
+        elif "original_deadline" in changed and not m.is_extended:
             m.current_deadline = changed["original_deadline"]
             if m.current_deadline is None or m.current_deadline >= local_today():
                 m.overdue_since = None

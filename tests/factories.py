@@ -10,6 +10,7 @@ import datetime
 import hashlib
 import struct
 import zlib
+from zoneinfo import ZoneInfo
 
 import factory
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -21,6 +22,14 @@ from measures.models import CloseOut, Evidence, Extension, LookBack, Measure, Pr
 DEFAULT_PASSWORD = "整改通-test-pass-2026"
 FEEDBACK_DATE = datetime.date(2026, 1, 15)
 DEADLINE = datetime.date(2026, 6, 30)
+
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def shanghai(*args) -> datetime.datetime:
+    """An aware datetime on the court's clock (Asia/Shanghai)."""
+    return datetime.datetime(*args, tzinfo=SHANGHAI)
 
 
 # --- evidence bytes ------------------------------------------------------------------------------
@@ -188,8 +197,8 @@ class FindingFactory(factory.django.DjangoModelFactory):
 class MeasureFactory(factory.django.DjangoModelFactory):
     """A measure as the rectification office sets it up: 未启动, deadline after the feedback date.
 
-    ``read_only_in_progress`` / ``read_only_closeout_requested`` / ``read_only_closed`` write the
-    status column directly. Use them ONLY to build data for tests that read (lists, roll-ups, traffic
+    ``read_only_in_progress`` / ``read_only_closeout_requested`` / ``read_only_closed`` /
+    ``read_only_continuing`` write the status column directly. Use them ONLY to build data for tests that read (lists, roll-ups, traffic
     lights, query counts); a test of a transition must drive ``measures/workflow.py`` instead.
     """
 
@@ -213,6 +222,9 @@ class MeasureFactory(factory.django.DjangoModelFactory):
         read_only_in_progress = factory.Trait(status=Measure.Status.IN_PROGRESS, progress_percent=50)
         read_only_closeout_requested = factory.Trait(
             status=Measure.Status.CLOSEOUT_REQUESTED, progress_percent=90, result="已完成整改"
+        )
+        read_only_continuing = factory.Trait(
+            type=Measure.Type.ONGOING, original_deadline=None, status=Measure.Status.ONGOING, progress_percent=60
         )
         read_only_closed = factory.Trait(
             status=Measure.Status.CLOSED, progress_percent=100, result="已完成整改",
