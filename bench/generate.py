@@ -103,9 +103,10 @@ def generate(measures: int, history_per_measure: int, reset: bool) -> dict:
         )
         cur.execute(
             "INSERT INTO issues_review (id, court_id, title, source, issuing_body, feedback_date, deadline, "
-            "leading_group, status, reminder_days, escalation_days, lookback_months, bulletin_frequency, created_at) "
+            "leading_group, status, reminder_days, reminder_working_days, escalation_days, lookback_months, "
+            "bulletin_frequency, created_at) "
             f"SELECT r + 1, (r % {COURTS}) + 1, '第' || (r + 1) || '轮巡察反馈意见整改', 'xuncha', '市委第' || (r % 9 + 1) || '巡察组', "
-            "CURRENT_DATE - 400, CURRENT_DATE + 200, '', 'active', ARRAY[7,3], 30, 3, 'monthly', now() "
+            "CURRENT_DATE - 400, CURRENT_DATE + 200, '', 'active', ARRAY[7,3], false, 30, 3, 'monthly', now() "
             f"FROM generate_series(0, {reviews - 1}) r"
         )
         cur.execute(
