@@ -15,7 +15,7 @@ def setup_court_ids(user: User) -> list[int]:
     """The courts whose reviews this user sets up: their court and those below it, if they are 整改办."""
     if not (user.is_authenticated and user.is_active and user.has_role(Role.RECTIFICATION_OFFICE)):
         return []
-    return user.court.descendant_ids() if user.court_id else []
+    return user.court_tree_ids()
 
 
 def courts_for_setup(user: User) -> QuerySet[Court]:

@@ -34,7 +34,7 @@ def is_rectification_office_for(actor: User, court_id: int) -> bool:
         actor.is_active
         and actor.has_role(Role.RECTIFICATION_OFFICE)
         and actor.court_id is not None
-        and court_id in actor.court.descendant_ids()
+        and court_id in actor.court_tree_ids()
     )
 
 

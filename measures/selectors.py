@@ -9,7 +9,7 @@ from .models import Measure
 
 
 def _court_tree_ids(user: User) -> list[int]:
-    return user.court.descendant_ids() if user.court_id else []
+    return user.court_tree_ids()
 
 
 def measure_scope_q(user: User) -> Q | None:

@@ -1,10 +1,13 @@
 """Thin views: parse the form, call one workflow function or selector, render or redirect."""
 
+from urllib.parse import quote
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -46,8 +49,11 @@ def my_measures(request):
     base = selectors.measure_list(request.user)
     measure_filter = MeasureFilter(request.GET, queryset=base, reviews=selectors.reviews_visible_to(request.user))
     filtered = measure_filter.qs
+    # Closed measures are done: the list shows open work unless asked (the tiles still count all).
+    include_closed = bool(request.GET.get("status") or request.GET.get("closed"))
+    listed = filtered if include_closed else filtered.exclude(status=Measure.Status.CLOSED)
     page = keyset_page(
-        filtered, cursor=request.GET.get("after"), size=50, descending=request.GET.get("sort") == "-deadline"
+        listed, cursor=request.GET.get("after"), size=50, descending=request.GET.get("sort") == "-deadline"
     )
     query = request.GET.copy()
     query.pop("after", None)
@@ -60,6 +66,7 @@ def my_measures(request):
             "counts": selectors.measure_counts(filtered),
             "query": query.urlencode(),
             "can_bulk": request.user.has_role("department_head", "rectification_office"),
+            "include_closed": include_closed,
         },
     )
 
@@ -272,7 +279,13 @@ def evidence_download(request, pk):
     evidence = get_object_or_404(
         Evidence.objects.filter(measure__in=selectors.measures_visible_to(request.user)), pk=pk
     )
-    response = FileResponse(evidence.file.open("rb"), as_attachment=True, filename=evidence.original_name)
+    if settings.EVIDENCE_X_ACCEL:
+        # nginx sends the file from its internal location; the check above already ran.
+        response = HttpResponse(content_type=evidence.content_type or "application/octet-stream")
+        response["X-Accel-Redirect"] = settings.EVIDENCE_X_ACCEL_PREFIX + quote(evidence.file.name)
+        response["Content-Disposition"] = content_disposition_header(True, evidence.original_name)
+    else:
+        response = FileResponse(evidence.file.open("rb"), as_attachment=True, filename=evidence.original_name)
     response["X-Content-Type-Options"] = "nosniff"
     return response
 

@@ -56,7 +56,7 @@ class StaleMeasureError(WorkflowError):
 # --- who may do what -------------------------------------------------------------------------
 
 def _in_court_tree(actor: User, court_id: int) -> bool:
-    return actor.court_id is not None and court_id in actor.court.descendant_ids()
+    return court_id in actor.court_tree_ids()
 
 
 def is_office_for_court(actor: User, court_id: int) -> bool:
@@ -269,14 +269,15 @@ def measure_return_closeout(
 
 
 def measure_request_extension(
-    *, measure: Measure, actor: User, new_deadline: datetime.date, reason: str
+    *, measure: Measure, actor: User, new_deadline: datetime.date, reason: str,
+    expected_version: int | None = None,
 ) -> Extension:
     reason = (reason or "").strip()
     if not reason:
         raise WorkflowError(_("Please give the reason for the extension."), field="reason")
     if new_deadline is None:
         raise WorkflowError(_("Please give the new deadline."), field="new_deadline")
-    with _locked(measure, None) as m:
+    with _locked(measure, expected_version) as m:
         _require(is_department_member_for(actor, m), _("Only the lead department can ask for an extension."))
         if not m.is_open:
             raise WorkflowError(_("Only an open measure can be extended."), field="status")
@@ -395,7 +396,13 @@ def measure_update(
         field = min(forbidden)
         raise WorkflowError(_("Field cannot be changed here: %(f)s") % {"f": field}, field=field)
     with _locked(measure, expected_version) as m:
-        _require(is_rectification_office_for(actor, m), _("Only the rectification office can edit measures."))
+        if not is_rectification_office_for(actor, m):
+            # Name the field the role may not change (the deadline and the leader matter most), so a
+            # client can show the refusal next to it.
+            named = [f for f in ("original_deadline", "responsible_leader") if f in changes] or sorted(changes)
+            raise WorkflowPermissionError(
+                _("Only the rectification office can edit measures."), field=named[0] if named else None
+            )
         _validate_planning(changes, m.review)
         changed = {k: v for k, v in changes.items() if getattr(m, k) != v}
         if "type" in changed and m.status in (S.CLOSEOUT_REQUESTED, S.CLOSED):

@@ -185,3 +185,16 @@ def test_the_office_issues_numbered_prompt_sheets_and_sees_who_has_not_read(clie
     client.force_login(org.staff_b)
     assert client.post(reverse("prompt_list"), {"review": review.pk, "title": "x", "body": "y",
                                                 "departments": [org.dept_a.pk]}).status_code == 404
+
+
+def test_closed_measures_leave_the_list_but_stay_counted_and_can_be_shown(client, org, problem):
+    open_one = f.MeasureFactory(problem=problem, lead_department=org.dept_a, original_deadline=TODAY)
+    closed = f.MeasureFactory(problem=problem, lead_department=org.dept_a, read_only_closed=True)
+    client.force_login(org.staff_a)
+    page = client.get(reverse("my_measures"))
+    assert [m.pk for m in page.context["page"].items] == [open_one.pk]
+    assert (page.context["counts"]["total"], page.context["counts"]["closed"]) == (2, 1)
+    shown = client.get(reverse("my_measures"), {"closed": "1"}).context["page"].items
+    assert {m.pk for m in shown} == {open_one.pk, closed.pk}
+    only_closed = client.get(reverse("my_measures"), {"status": "closed"}).context["page"].items
+    assert [m.pk for m in only_closed] == [closed.pk]
