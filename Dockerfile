@@ -40,7 +40,9 @@ RUN pip install .
 COPY --from=assets /vendor/ ./node_modules/
 COPY --from=source /src/ ./
 
-# Static files are collected into the image (var/staticfiles) and served by WhiteNoise.
+# Static files are collected into the image (var/staticfiles) and served by WhiteNoise; under
+# docker-compose the "static" volume is mounted there and nginx serves it (the migrate service
+# refreshes it with collectstatic on every upgrade, as the app user: hence the chown below).
 # The SECRET_KEY here exists only for this command and is not kept in the image.
 RUN SECRET_KEY=build-time-only-not-a-secret python manage.py collectstatic --noinput -v 0
 
@@ -49,7 +51,8 @@ RUN SECRET_KEY=build-time-only-not-a-secret python manage.py collectstatic --noi
 RUN groupadd --system --gid 10001 app \
     && useradd --system --uid 10001 --gid app --home-dir /app --no-create-home --shell /usr/sbin/nologin app \
     && mkdir -p /data/evidence \
-    && chown app:app /data/evidence
+    && chown app:app /data/evidence \
+    && chown -R app:app var/staticfiles
 USER app
 
 EXPOSE 8000

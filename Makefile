@@ -6,7 +6,7 @@ MANAGE := $(PY) manage.py
 STACK := $(PY) scripts/stack.py
 export DEMO ?= 1
 
-.PHONY: run test setup assets browser-deps stack db demo bench lint messages stop clean
+.PHONY: run test setup assets browser-deps stack db demo bench lint messages stop clean backup-check
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -49,7 +49,7 @@ run: demo
 test: stack browser-deps
 	$(MANAGE) makemigrations --check --dry-run
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/pytest $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -n 2 $(PYTEST_ARGS)
 
 messages: setup
 	$(MANAGE) makemessages -l zh_Hans -l en --ignore=.venv --ignore=node_modules --ignore=var
@@ -57,6 +57,10 @@ messages: setup
 
 bench: stack
 	$(PY) -m bench.run
+
+# Dump the database and the evidence, restore into a scratch database, compare row counts and checksums.
+backup-check: stack
+	$(PY) scripts/backup_check.py
 
 lint: setup
 	$(VENV)/bin/ruff check .

@@ -1,7 +1,7 @@
 from django.contrib.auth.models import AbstractUser
 from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import connection, models
 from django.utils.translation import gettext_lazy as _
 
 
@@ -29,12 +29,15 @@ class Court(models.Model):
         return self.name
 
     def descendant_ids(self) -> list[int]:
-        """This court and every court below it (a 中院 watches its 基层法院)."""
-        ids, frontier = [self.pk], [self.pk]
-        while frontier:
-            frontier = list(Court.objects.filter(parent_id__in=frontier).values_list("pk", flat=True))
-            ids.extend(frontier)
-        return ids
+        """This court and every court below it (a 中院 watches its 基层法院), in one query."""
+        with connection.cursor() as cur:
+            cur.execute(
+                "WITH RECURSIVE tree AS (SELECT id FROM accounts_court WHERE id = %s "
+                "UNION SELECT c.id FROM accounts_court c JOIN tree t ON c.parent_id = t.id) "
+                "SELECT id FROM tree ORDER BY id",
+                [self.pk],
+            )
+            return [row[0] for row in cur.fetchall()]
 
 
 class Department(models.Model):
@@ -97,6 +100,15 @@ class User(AbstractUser):
     def display_name(self) -> str:
         return self.full_name or self.username
 
+    def court_tree_ids(self) -> list[int]:
+        """The user's court and the courts below it, looked up once per user object (per request)."""
+        if self.court_id is None:
+            return []
+        cached = self.__dict__.get("_court_tree_ids")
+        if cached is None or cached[0] != self.court_id:
+            cached = self.__dict__["_court_tree_ids"] = (self.court_id, self.court.descendant_ids())
+        return cached[1]
+
     def has_role(self, *roles: str) -> bool:
         return any(role in self.roles for role in roles)
 
@@ -116,3 +128,49 @@ class User(AbstractUser):
             )
         if self.department_id and self.court_id and self.department.court_id != self.court_id:
             raise ValidationError({"department": _("The department belongs to another court.")})
+
+
+class ApiToken(models.Model):
+    """A credential for another system (办公系统, 法综, a mobile app), created by an administrator.
+
+    Only the SHA-256 of the token is stored; the token itself is shown once, when it is created.
+    Requests made with it act as ``acting_user`` (whose roles apply) and see only ``court`` and
+    the courts below it.
+    """
+
+    name = models.CharField(_("name"), max_length=100, help_text=_("Which system uses it, e.g. the case system"))
+    key_hash = models.CharField(_("key hash"), max_length=64, unique=True, editable=False)
+    key_prefix = models.CharField(_("key begins with"), max_length=12, editable=False)
+    court = models.ForeignKey(Court, verbose_name=_("court"), on_delete=models.PROTECT, related_name="api_tokens")
+    acting_user = models.ForeignKey(
+        User, verbose_name=_("acting user"), on_delete=models.PROTECT, related_name="api_tokens",
+        help_text=_("The account whose roles apply to requests made with this token, e.g. a system account."),
+    )
+    created_by = models.ForeignKey(
+        User, verbose_name=_("created by"), null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        editable=False,
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.name} ({self.key_prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+    def clean(self):
+        super().clean()
+        if self.acting_user_id and self.court_id:
+            user_court = self.acting_user.court
+            if user_court is None or self.court_id not in user_court.descendant_ids():
+                raise ValidationError(
+                    {"court": _("The token's court must be the acting user's court or a court below it.")}
+                )

@@ -53,20 +53,20 @@ def generate(measures: int, history_per_measure: int, reset: bool) -> dict:
 
     django.setup()
     from django.contrib.auth.hashers import make_password
-    from django.db import connection
+    from django.db import connection, transaction
 
     from measures.models import Measure
 
-    if Measure.objects.exists():
-        if not reset:
-            return {"measures": Measure.objects.count(), "note": "already generated; pass --reset to rebuild"}
+    if Measure.objects.exists() and not reset:
+        return {"measures": Measure.objects.count(), "note": "already generated; pass --reset to rebuild"}
+    reset = True  # a bench database only: start from empty tables, even after an interrupted run
     started = time.perf_counter()
     problems = (measures + 9) // 10
     reviews = 1 if measures <= BIG_REVIEW else 1 + (measures - BIG_REVIEW + REVIEW_SIZE - 1) // REVIEW_SIZE
     review_of = f"(CASE WHEN {{i}} < {BIG_REVIEW} THEN 0 ELSE 1 + ({{i}} - {BIG_REVIEW}) / {REVIEW_SIZE} END)"
     password = make_password("Bench@2026x").replace("'", "''")
     ndept = len(DEPARTMENTS)
-    with connection.cursor() as cur:
+    with transaction.atomic(), connection.cursor() as cur:
         if reset:
             cur.execute(
                 "TRUNCATE measures_historicalmeasure, measures_historicalmeasure_supporting_departments, "
@@ -176,6 +176,7 @@ def generate(measures: int, history_per_measure: int, reset: bool) -> dict:
         for table in ("accounts_court", "accounts_department", "accounts_user", "issues_review", "issues_category",
                       "issues_problem", "measures_measure"):
             cur.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))")
+    with connection.cursor() as cur:
         cur.execute("ANALYZE")
     return {
         "measures": measures,

@@ -27,7 +27,7 @@ SCENARIOS = [
 ]
 KEYS = [
     "measure_list_p95_ms", "api_list_p95_ms", "dashboard_ms", "overdue_daily_1m_ms", "overdue_initial_1m_s",
-    "ledger_export_100k_s", "ledger_export_100k_rss_mb", "bulletin_10k_s", "concurrent_rps", "concurrent_errors",
+    "ledger_export_100k_s", "ledger_export_100k_rss_mb", "ledger_import_10k_s", "bulletin_10k_s", "concurrent_rps", "concurrent_errors",
     "concurrent_lost_updates",
 ]
 

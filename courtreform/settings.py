@@ -62,7 +62,10 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "simple_history",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "accounts",
+    "audit",
     "notifications",
     "issues",
     "measures",
@@ -70,13 +73,17 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "courtreform.logs.RequestIdMiddleware",  # first: every later log line carries the request id
     "django.middleware.security.SecurityMiddleware",
+    "audit.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "audit.middleware.SessionSecurityMiddleware",  # absolute session limit, forced password change, 2FA
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -125,6 +132,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "audit.validators.CharacterClassesValidator",
+     "OPTIONS": {"min_classes": envint("PASSWORD_MIN_CLASSES", 3)}},
+    {"NAME": "audit.validators.PasswordHistoryValidator",
+     "OPTIONS": {"remember": envint("PASSWORD_HISTORY", 5)}},
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -132,8 +143,15 @@ LOGOUT_REDIRECT_URL = "login"
 
 AXES_FAILURE_LIMIT = envint("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = envint("AXES_COOLOFF_MINUTES", 30) / 60  # hours
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# Per account and per IP, separately; failed API tokens count per IP only (audit.lockout).
+AXES_LOCKOUT_PARAMETERS = "audit.lockout.lockout_parameters"
 AXES_RESET_ON_SUCCESS = True
+# A locked-out user is told when to retry (audit.lockout); further attempts must not move that time.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "audit.lockout.lockout_response"
+# Behind nginx (TRUSTED_PROXY_COUNT=1) lockouts count the client's address, not the proxy's.
+TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", 0)
+AXES_CLIENT_IP_CALLABLE = "courtreform.proxy.client_ip"
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
@@ -168,6 +186,10 @@ MEDIA_ROOT = Path(env("EVIDENCE_ROOT", str(VAR_DIR / "evidence")))
 MEDIA_URL = "/evidence-not-served/"
 EVIDENCE_MAX_BYTES = envint("EVIDENCE_MAX_MB", 20) * 1024 * 1024
 EVIDENCE_MAX_FILES = envint("EVIDENCE_MAX_FILES", 10)
+# Behind nginx (deploy/nginx.conf): after the permission check the view answers with an
+# X-Accel-Redirect to this internal location and nginx sends the file from EVIDENCE_ROOT.
+EVIDENCE_X_ACCEL = envbool("EVIDENCE_X_ACCEL", False)
+EVIDENCE_X_ACCEL_PREFIX = env("EVIDENCE_X_ACCEL_PREFIX", "/_protected/evidence/")
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
@@ -175,6 +197,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Traffic lights: yellow when the current deadline is within this many days.
 DUE_SOON_DAYS = envint("DUE_SOON_DAYS", 7)
+# Ledger exports up to this many rows are written during the request; larger ones run in the background.
+LEDGER_SYNC_MAX_ROWS = envint("LEDGER_SYNC_MAX_ROWS", 3000)
 
 REDIS_URL = env("REDIS_URL", "redis://127.0.0.1:6379/0")
 CELERY_BROKER_URL = REDIS_URL
@@ -193,16 +217,21 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "max_retries": 1,
 }
 CELERY_BROKER_CONNECTION_TIMEOUT = 3
+# Redis Sentinel: REDIS_URL=sentinel://host1:26379;sentinel://host2:26379;… plus the master's name.
+if env("REDIS_SENTINEL_MASTER"):
+    CELERY_BROKER_TRANSPORT_OPTIONS["master_name"] = env("REDIS_SENTINEL_MASTER")
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "zhenggaitong@court.local")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "audit.authentication.LockoutApiTokenAuthentication",  # ApiTokenAuthentication + lockout by IP
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "courtreform.api.ApiAutoSchema",
+    "EXCEPTION_HANDLER": "courtreform.api.exception_handler",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
 }
 SPECTACULAR_SETTINGS = {
@@ -212,6 +241,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Separate request/response components, so read-only fields and file uploads are described right.
+    "COMPONENT_SPLIT_REQUEST": True,
 }
 
 SESSION_COOKIE_AGE = envint("SESSION_IDLE_MINUTES", 30) * 60
@@ -229,13 +260,56 @@ if envbool("HTTPS", False):
     SECURE_HSTS_PRELOAD = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# LOG_FORMAT=json: one JSON object per line for a log collector; every line has the request id.
+LOG_FORMAT = env("LOG_FORMAT", "text")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "courtreform.logs.RequestIdFilter"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"},
+        "json": {"()": "courtreform.logs.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": "json" if LOG_FORMAT == "json" else "text",
+        }
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
 }
 
 # SMS hook: courts notify by SMS through their own gateway; off unless a URL is set.
 SMS_GATEWAY_URL = env("SMS_GATEWAY_URL")
 SMS_GATEWAY_TIMEOUT = envint("SMS_GATEWAY_TIMEOUT", 5)
+
+# --- Security (docs/security.md) -------------------------------------------------------------------
+DEMO = envbool("DEMO", False)
+# Passwords: forced change of initial/reset passwords; expiry after this many days (0 = never).
+PASSWORD_EXPIRY_DAYS = envint("PASSWORD_EXPIRY_DAYS", 0)
+# Absolute session limit, whatever the activity (the idle limit is SESSION_IDLE_MINUTES).
+SESSION_ABSOLUTE_HOURS = envint("SESSION_ABSOLUTE_HOURS", 12)
+# TOTP second factor (django-otp): required for the administrator roles and is_staff when on.
+OTP_REQUIRED_FOR_ADMINS = envbool("OTP_REQUIRED_FOR_ADMINS", False)
+OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", "整改通")
+# Audit log retention; the database refuses to purge rows younger than 180 days whatever this says.
+AUDIT_RETENTION_DAYS = max(envint("AUDIT_RETENTION_DAYS", 180), 180)
+# ClamAV: clamd's unix socket (INSTREAM); empty = no scan. A hit refuses the upload and quarantines it.
+CLAMAV_SOCKET = env("CLAMAV_SOCKET")
+CLAMAV_TIMEOUT = envint("CLAMAV_TIMEOUT", 30)
+EVIDENCE_QUARANTINE_ROOT = Path(env("EVIDENCE_QUARANTINE_ROOT", str(VAR_DIR / "quarantine")))
+# Content-Security-Policy: everything from our own origin; Swagger UI/ReDoc pages need inline script.
+CSP_POLICY = env(
+    "CSP_POLICY",
+    "default-src 'self'; script-src 'self'; style-src 'self'; style-src-attr 'unsafe-inline'; "
+    "img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
+    "form-action 'self'; frame-ancestors 'none'",
+)
+CSP_RELAXED_PATHS = ["/api/docs/", "/api/redoc/"]
+CSP_RELAXED_POLICY = CSP_POLICY.replace("script-src 'self'", "script-src 'self' 'unsafe-inline'").replace(
+    "style-src 'self';", "style-src 'self' 'unsafe-inline';"
+)
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+

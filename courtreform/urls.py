@@ -16,5 +16,10 @@ urlpatterns = [
     path("setup/", include("issues.urls")),
     path("notifications/", include("notifications.urls")),
     path("bulletins/", include("reports.bulletin_urls")),
+    path("ledger/", include("reports.ledger_urls")),
+    path("", include("courtreform.health")),  # /healthz, /readyz: no login
+    path("api/", include("courtreform.api_urls")),
+    path("", include("audit.urls")),  # account/password, account/2fa, audit/ (the log)
+    path("dashboard/", include("reports.urls")),
     path("", include("measures.urls")),
 ]

@@ -1,6 +1,10 @@
 """佐证材料: checking uploaded files by their content and storing them under generated names."""
 
 import hashlib
+import logging
+import socket
+import struct
+import uuid
 import zipfile
 from collections.abc import Sequence
 from pathlib import PurePath
@@ -8,6 +12,10 @@ from pathlib import PurePath
 import filetype
 from django.conf import settings
 from django.utils.translation import gettext as _
+
+from audit.services import audit_record
+
+log = logging.getLogger(__name__)
 
 # extension → the type ``filetype`` must find in the bytes
 ALLOWED = {
@@ -75,6 +83,8 @@ def evidence_validate(files: Sequence) -> None:
         if expected in ZIP_BASED and _is_zip_bomb(upload):
             raise WorkflowError(_("%(name)s: the archive is malformed or too large when unpacked.") % {"name": name},
                                 field="files")
+        if settings.CLAMAV_SOCKET:
+            _scan_or_quarantine(upload)
 
 
 def evidence_attach(files: Sequence, *, measure, actor, progress_report=None, closeout=None) -> list:
@@ -100,6 +110,9 @@ def evidence_attach(files: Sequence, *, measure, actor, progress_report=None, cl
         )
         evidence.file.save(upload.name, upload, save=False)
         evidence.save()
+        audit_record(action="evidence_uploaded", actor=actor, obj=evidence, detail={
+            "measure": measure.pk, "name": evidence.original_name, "size": evidence.size, "sha256": evidence.sha256,
+        })
         stored.append(evidence)
     return stored
 
@@ -113,3 +126,81 @@ ALLOWED_MIME = {
     "jpg": "image/jpeg",
     "png": "image/png",
 }
+
+
+# --- integrity and virus scan ----------------------------------------------------------------------
+
+def evidence_intact(evidence) -> bool:
+    """Does the stored file still have the SHA-256 recorded at upload? (Checked before every download.)"""
+    digest = hashlib.sha256()
+    try:
+        with evidence.file.open("rb") as handle:
+            for chunk in iter(lambda: handle.read(1024 * 1024), b""):
+                digest.update(chunk)
+    except OSError:
+        return False
+    return digest.hexdigest() == evidence.sha256
+
+
+class ScanUnavailable(Exception):
+    pass
+
+
+def clamav_scan(upload, *, socket_path: str, timeout: float) -> str | None:
+    """Send the file to clamd (INSTREAM over its unix socket). Returns the signature name on a hit,
+    None when clean; raises ScanUnavailable when clamd cannot give an answer."""
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
+            conn.settimeout(timeout)
+            conn.connect(socket_path)
+            conn.sendall(b"zINSTREAM\0")
+            upload.seek(0)
+            for chunk in upload.chunks(64 * 1024):
+                conn.sendall(struct.pack(">I", len(chunk)) + chunk)
+            conn.sendall(struct.pack(">I", 0))
+            reply = b""
+            while not reply.endswith(b"\0"):
+                part = conn.recv(4096)
+                if not part:
+                    break
+                reply += part
+    except OSError as error:
+        raise ScanUnavailable(str(error)) from error
+    finally:
+        upload.seek(0)
+    answer = reply.rstrip(b"\0").decode("utf-8", "replace").strip()
+    if answer.endswith("FOUND"):
+        return answer.removeprefix("stream:").removesuffix("FOUND").strip() or "unknown"
+    if answer.endswith("OK"):
+        return None
+    raise ScanUnavailable(answer or "no answer")
+
+
+def _scan_or_quarantine(upload) -> None:
+    """A hit refuses the upload and keeps the file in the quarantine directory (never in evidence);
+    a scanner that does not answer refuses it too: an unscanned file is not accepted."""
+    from .workflow import WorkflowError
+
+    try:
+        signature = clamav_scan(upload, socket_path=settings.CLAMAV_SOCKET, timeout=settings.CLAMAV_TIMEOUT)
+    except ScanUnavailable:
+        log.exception("ClamAV scan failed")
+        raise WorkflowError(_("The virus scan is not available; please try again later."), field="files") from None
+    if signature is None:
+        return
+    root = settings.EVIDENCE_QUARANTINE_ROOT
+    root.mkdir(parents=True, exist_ok=True)
+    stored = root / f"{uuid.uuid4().hex}.quarantine"
+    upload.seek(0)
+    with open(stored, "wb") as out:
+        for chunk in upload.chunks():
+            out.write(chunk)
+    upload.seek(0)
+    audit_record(action="evidence_quarantined", success=False, detail={
+        "name": PurePath(upload.name).name, "signature": signature, "quarantined_as": stored.name,
+    })
+    raise WorkflowError(
+        _("%(name)s was refused: the virus scan found %(signature)s.") % {"name": upload.name, "signature": signature},
+        field="files",
+    )
+

@@ -98,3 +98,12 @@ class PromptForm(StyledForm):
         self.fields["review"].queryset = reviews
         self.fields["departments"].queryset = departments
         self.fields["departments"].widget.attrs["class"] = "form-check-input"
+
+
+class InstructionForm(StyledForm):
+    text = forms.CharField(label=_("Instruction"), widget=forms.Textarea(attrs={"rows": 3}))
+    on_problem = forms.BooleanField(label=_("On the whole problem (shown on each of its measures)"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["on_problem"].widget.attrs["class"] = "form-check-input"

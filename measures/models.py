@@ -423,3 +423,36 @@ class MeasureAlert(models.Model):
 
     def __str__(self):
         return f"{self.measure_id}: {self.kind} {self.key}"
+
+
+class Instruction(models.Model):
+    """批示: a court leader's instruction on a problem or on one measure, shown in the measures' timelines."""
+
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("author"), on_delete=models.PROTECT, related_name="instructions"
+    )
+    text = models.TextField(_("instruction"))
+    created_at = models.DateTimeField(_("given at"), default=timezone.now)
+    measure = models.ForeignKey(
+        Measure, verbose_name=_("measure"), null=True, blank=True, on_delete=models.CASCADE,
+        related_name="instructions",
+    )
+    problem = models.ForeignKey(
+        Problem, verbose_name=_("problem"), null=True, blank=True, on_delete=models.CASCADE,
+        related_name="instructions",
+    )
+
+    class Meta:
+        verbose_name = _("instruction")
+        verbose_name_plural = _("instructions")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(measure__isnull=False, problem__isnull=True)
+                | models.Q(measure__isnull=True, problem__isnull=False),
+                name="instruction_on_measure_or_problem",
+            ),
+        ]
+
+    def __str__(self):
+        return self.text[:60]

@@ -14,6 +14,7 @@ urlpatterns = [
     path("measures/<int:pk>/closeout/", views.measure_closeout, name="measure_closeout"),
     path("measures/<int:pk>/extension/", views.measure_extension, name="measure_extension"),
     path("measures/<int:pk>/decide/", views.measure_decide, name="measure_decide"),
+    path("measures/<int:pk>/instruct/", views.measure_instruct, name="measure_instruct"),
     path("extensions/<int:pk>/decide/", views.extension_decide, name="extension_decide"),
     path("prompts/", views.prompt_list, name="prompt_list"),
     path("prompts/<int:pk>/read/", views.prompt_confirm, name="prompt_confirm"),

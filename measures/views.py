@@ -12,10 +12,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import Department
+from audit.services import audit_record
 from issues.outline import outline_number
 
+from . import instructions, selectors, workflow
 from . import prompts as prompt_service
-from . import selectors, workflow
+from .evidence import evidence_intact
 from .filters import MeasureFilter
 from .forms import (
     BulkForm,
@@ -23,6 +25,7 @@ from .forms import (
     DecisionForm,
     ExtensionDecisionForm,
     ExtensionForm,
+    InstructionForm,
     ProgressForm,
     PromptForm,
 )
@@ -141,6 +144,9 @@ def _render_measure(request, measure, status=200, **forms):
         "extension_form": forms.get("extension_form") or ExtensionForm(),
         "decision_form": forms.get("decision_form") or DecisionForm(initial=initial),
         "stale_changes": forms.get("stale_changes"),
+        "instructions": instructions.instructions_for_measure(measure),
+        "can_instruct": instructions.can_instruct(user),
+        "instruction_form": forms.get("instruction_form") or InstructionForm(),
     }
     pending = next((c for c in measure.closeouts.all() if c.is_pending), None)
     context["pending_closeout"] = pending
@@ -279,6 +285,14 @@ def evidence_download(request, pk):
     evidence = get_object_or_404(
         Evidence.objects.filter(measure__in=selectors.measures_visible_to(request.user)), pk=pk
     )
+    if not evidence_intact(evidence):
+        # Changed or lost on disk since upload: never hand out a file that is not what was recorded.
+        audit_record(action="evidence_tampered", request=request, obj=evidence, success=False,
+                     detail={"measure": evidence.measure_id, "expected_sha256": evidence.sha256})
+        return HttpResponse(_("This file no longer matches its recorded checksum; the administrator has been "
+                              "notified in the audit log."), status=409, content_type="text/plain; charset=utf-8")
+    audit_record(action="evidence_downloaded", request=request, obj=evidence,
+                 detail={"measure": evidence.measure_id, "name": evidence.original_name})
     if settings.EVIDENCE_X_ACCEL:
         # nginx sends the file from its internal location; the check above already ran.
         response = HttpResponse(content_type=evidence.content_type or "application/octet-stream")
@@ -322,3 +336,17 @@ def prompt_confirm(request, pk):
     except workflow.WorkflowError as error:
         messages.error(request, error.message)
     return redirect("prompt_list")
+
+
+@login_required
+@require_POST
+def measure_instruct(request, pk):
+    """批示: a court leader's instruction on this measure or on its whole problem."""
+
+    def action(measure, data):
+        instructions.instruction_give(
+            author=request.user, measure=measure, text=data["text"], on_problem=data["on_problem"]
+        )
+        messages.success(request, _("Instruction given."))
+
+    return _run(request, pk, InstructionForm, "instruction_form", action)

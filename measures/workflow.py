@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
+from audit.services import audit_record
 from issues.models import Problem
 
 from .evidence import evidence_attach, evidence_validate
@@ -124,6 +125,9 @@ def _save(measure: Measure, actor: User, note: str) -> None:
     measure._history_user = actor
     measure._change_reason = (note or "")[:100]
     measure.save()
+    # Same transaction as the change: if the audit row cannot be written, the change rolls back.
+    audit_record(action="measure_changed", actor=actor, obj=measure,
+                 detail={"status": measure.status, "version": measure.version, "note": note or ""})
 
 
 # --- transitions -------------------------------------------------------------------------------
@@ -383,6 +387,8 @@ def measure_create(
         measure.save()
         if supporting_departments:
             measure.supporting_departments.set(supporting_departments)
+        audit_record(action="measure_created", actor=actor, obj=measure,
+                     detail={"problem": problem.pk, "text": measure.text[:200]})
         return measure
 
 

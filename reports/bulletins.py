@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Department, User
+from audit.services import audit_record
 from issues.models import Category, Problem, Review
 from measures.models import Measure
 from measures.workflow import is_office_for_court
@@ -203,6 +204,9 @@ def bulletin_advance(*, bulletin: Bulletin, actor: User, to: str) -> Bulletin:
             b.published_by, b.published_at = actor, now
         b.status = to
         b.save()
+        if to == Bulletin.Status.PUBLISHED:
+            audit_record(action="bulletin_published", actor=actor, obj=b,
+                         detail={"review": b.review_id, "number": b.number, "version": b.version})
         return b
 
 

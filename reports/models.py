@@ -1,5 +1,8 @@
+import uuid
+
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from issues.models import Review
@@ -51,3 +54,42 @@ class Bulletin(models.Model):
 
     def __str__(self):
         return f"{self.review} 第{self.number}期" + (f" v{self.version}" if self.version > 1 else "")
+
+
+def ledger_export_path(instance, filename: str) -> str:
+    """Generated names only; the download is served under a readable name after a permission check."""
+    return f"exports/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.xlsx"
+
+
+class LedgerExport(models.Model):
+    """One export of the 整改台账: who asked, when, with which filter, how many rows — and, for a
+    large one run in the background, its progress and file."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("requested by"), on_delete=models.PROTECT,
+        related_name="ledger_exports",
+    )
+    requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    params = models.JSONField(_("filter"), default=dict, blank=True)
+    row_count = models.PositiveIntegerField(_("rows"), default=0)
+    background = models.BooleanField(_("ran in the background"), default=False)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+    file = models.FileField(_("file"), upload_to=ledger_export_path, max_length=200, blank=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    error = models.TextField(_("error"), blank=True)
+
+    class Meta:
+        verbose_name = _("ledger export")
+        verbose_name_plural = _("ledger exports")
+        ordering = ["-requested_at", "-id"]
+
+    def __str__(self):
+        return f"{self.requested_by} {self.requested_at:%Y-%m-%d %H:%M} ({self.row_count})"

@@ -88,7 +88,7 @@ def test_lead_department_or_office_starts_a_measure(org, measure, actor):
 
     assert started.status == S.IN_PROGRESS
     assert reload(measure).version == measure.version + 1
-    assert_recorded(measure, user, reason_contains="Started")
+    assert_recorded(measure, user, reason_contains="已启动")
 
 
 @pytest.mark.parametrize("actor", ["staff_b", "leader_a", "leader_none", "discipline", "basic_office"])
@@ -264,7 +264,7 @@ def test_lead_department_applies_for_closeout_with_result_and_evidence(org, meas
     assert closeout.stage == CloseOut.Stage.PENDING_LEADER
     assert closeout.requested_by == org.staff_a
     assert [e.original_name for e in closeout.evidence.all()] == ["办法.pdf"]
-    assert_recorded(measure, org.staff_a, reason_contains="Close-out requested")
+    assert_recorded(measure, org.staff_a, reason_contains="申请销号")
 
 
 @pytest.mark.parametrize("result", ["", "  "])
@@ -346,7 +346,7 @@ def test_leader_then_office_approval_closes_the_measure(org, measure, drive, tim
     assert measure.status == S.CLOSEOUT_REQUESTED
     assert closeout.stage == CloseOut.Stage.PENDING_OFFICE
     assert closeout.leader_decided_by == org.leader_a and closeout.leader_decided_at
-    assert_recorded(measure, org.leader_a, reason_contains="responsible leader")
+    assert_recorded(measure, org.leader_a, reason_contains="责任领导")
 
     workflow.measure_approve_closeout(measure=measure, actor=org.office, note="材料齐全，同意销号")
 
@@ -502,7 +502,7 @@ def test_an_approved_extension_moves_the_current_deadline_but_never_the_original
         measure=measure, actor=org.staff_a, new_deadline=new_deadline, reason="涉及跨部门协调",
     )
     assert (extension.decision, extension.previous_deadline) == (Extension.Decision.PENDING, f.DEADLINE)
-    assert_recorded(measure, org.staff_a, reason_contains="Extension requested")
+    assert_recorded(measure, org.staff_a, reason_contains="申请延期")
 
     workflow.measure_decide_extension(extension=extension, actor=org.office, approve=True)
 
@@ -538,7 +538,7 @@ def test_a_rejected_extension_keeps_the_deadline(org, measure, drive):
     assert extension.decision == Extension.Decision.REJECTED
     assert extension.decision_note == "理由不充分"
     assert reload(measure).current_deadline == f.DEADLINE
-    assert_recorded(measure, org.office, reason_contains="rejected")
+    assert_recorded(measure, org.office, reason_contains="未获批准")
 
 
 @pytest.mark.parametrize("actor", ["staff_a", "head_a", "leader_a", "discipline", "basic_office"])

@@ -1,0 +1,117 @@
+"""The audit log (append-only in PostgreSQL, hash-chained), password history, and the index of
+a user's sessions so that logout, disabling an account or a new password can end all of them."""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class AuditEvent(models.Model):
+    """One audited action: who, when, from which address, what, and whether it succeeded.
+
+    Never holds passwords or tokens. Rows are chained: ``hash = sha256(prev_hash + canonical JSON
+    of the row)``; a trigger refuses UPDATE and DELETE (see migration 0001), so the only way to
+    change history is around the database, and ``manage.py verify_audit`` then finds the row.
+    """
+
+    class Action(models.TextChoices):
+        LOGIN = "login", _("Login")
+        LOGIN_FAILED = "login_failed", _("Failed login")
+        LOGOUT = "logout", _("Logout")
+        LOCKOUT = "lockout", _("Account or address locked out")
+        OTP_FAILED = "otp_failed", _("Wrong one-time code")
+        OTP_ENROLLED = "otp_enrolled", _("Second factor enrolled")
+        PASSWORD_CHANGED = "password_changed", _("Password changed")
+        ROLE_CHANGED = "role_changed", _("Roles or permissions changed")
+        ACCOUNT_DISABLED = "account_disabled", _("Account disabled")
+        SESSIONS_ENDED = "sessions_ended", _("All sessions ended")
+        MEASURE_CREATED = "measure_created", _("Measure created")
+        MEASURE_CHANGED = "measure_changed", _("Measure changed")
+        EVIDENCE_UPLOADED = "evidence_uploaded", _("Evidence uploaded")
+        EVIDENCE_DOWNLOADED = "evidence_downloaded", _("Evidence downloaded")
+        EVIDENCE_TAMPERED = "evidence_tampered", _("Evidence checksum mismatch")
+        EVIDENCE_QUARANTINED = "evidence_quarantined", _("Evidence quarantined by the virus scan")
+        LEDGER_EXPORTED = "ledger_exported", _("Ledger exported")
+        BULLETIN_PUBLISHED = "bulletin_published", _("Bulletin published")
+        AUDIT_EXPORTED = "audit_exported", _("Audit log exported")
+        AUDIT_PURGED = "audit_purged", _("Old audit records purged")
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("actor"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )
+    actor_username = models.CharField(_("username"), max_length=150, blank=True)
+    at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    action = models.CharField(_("action"), max_length=40, choices=Action.choices, db_index=True)
+    object_type = models.CharField(_("object type"), max_length=60, blank=True)
+    object_id = models.CharField(_("object id"), max_length=60, blank=True)
+    detail = models.JSONField(_("detail"), default=dict, blank=True)
+    success = models.BooleanField(_("success"), default=True)
+    prev_hash = models.CharField(_("previous hash"), max_length=64, blank=True)
+    hash = models.CharField(_("hash"), max_length=64, unique=True)
+
+    class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["actor_username", "at"], name="audit_actor_at")]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor_username or '-'} {self.action}"
+
+
+class PasswordHistory(models.Model):
+    """The hashes of a user's recent passwords, so the last N cannot be reused."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="password_history"
+    )
+    password = models.CharField(_("password hash"), max_length=128)
+    created_at = models.DateTimeField(_("set at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("password history")
+        verbose_name_plural = _("password history")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.user_id} {self.created_at:%Y-%m-%d}"
+
+
+class AccountSecurity(models.Model):
+    """Per-account security state kept outside accounts.User: whether the current password was
+    set by someone else (initial or reset) and must be changed, and when it was last set."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="security",
+        primary_key=True,
+    )
+    must_change_password = models.BooleanField(_("must change password"), default=False)
+    password_changed_at = models.DateTimeField(_("password changed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("account security")
+        verbose_name_plural = _("account security")
+
+    def __str__(self):
+        return str(self.user_id)
+
+
+class UserSession(models.Model):
+    """Which sessions belong to which user: ending all of a user's sessions is one indexed DELETE
+    instead of decoding every row of django_session."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="+"
+    )
+    session_key = models.CharField(_("session key"), max_length=40, unique=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("user session")
+        verbose_name_plural = _("user sessions")
+
+    def __str__(self):
+        return f"{self.user_id} {self.session_key[:8]}…"

@@ -1,0 +1,192 @@
+"""整改台账 pages: export (at once, or in the background with a status page), and import with a preview."""
+
+import uuid
+from pathlib import PurePath
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from measures.forms import StyledForm
+from measures.selectors import reviews_visible_to
+from measures.workflow import is_office_for_court
+
+from . import ledgers
+from .imports import ledger_import
+from .models import LedgerExport
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+# --- export -------------------------------------------------------------------------------------
+
+@login_required
+def ledger_export(request):
+    """导出台账 with the list's current filters: the file at once, or the status page of a queued job."""
+    try:
+        result = ledgers.ledger_export_request(actor=request.user, params=ledgers.ledger_params(request.GET))
+    except ledgers.LedgerError as error:
+        messages.error(request, error.message)
+        back = request.META.get("HTTP_REFERER", "")
+        if back and url_has_allowed_host_and_scheme(back, {request.get_host()}):
+            return redirect(back)
+        return redirect("my_measures")
+    if result.file is None:
+        return redirect("ledger_export_status", pk=result.export.pk)
+    response = FileResponse(
+        result.file, as_attachment=True, filename=ledgers.ledger_filename(result.export), content_type=XLSX
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def _export_or_404(request, pk) -> LedgerExport:
+    return get_object_or_404(ledgers.exports_visible_to(request.user), pk=pk)
+
+
+@login_required
+def ledger_export_status(request, pk):
+    export = _export_or_404(request, pk)
+    return render(request, "reports/ledger_export_status.html", {"export": export})
+
+
+@login_required
+def ledger_export_status_json(request, pk):
+    export = _export_or_404(request, pk)
+    ready = export.status == LedgerExport.Status.DONE and bool(export.file)
+    return JsonResponse({
+        "status": export.status,
+        "status_display": export.get_status_display(),
+        "progress": export.progress,
+        "row_count": export.row_count,
+        "download_url": reverse("ledger_export_download", args=[export.pk]) if ready else None,
+    })
+
+
+@login_required
+def ledger_export_download(request, pk):
+    """Only the requester and the offices of the requester's court (or one above it) get the file."""
+    export = _export_or_404(request, pk)
+    if export.status != LedgerExport.Status.DONE or not export.file:
+        raise Http404
+    response = FileResponse(
+        export.file.open("rb"), as_attachment=True, filename=ledgers.ledger_filename(export), content_type=XLSX
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@login_required
+def ledger_export_list(request):
+    exports = ledgers.exports_visible_to(request.user)[:100]
+    return render(request, "reports/ledger_export_list.html", {"exports": exports})
+
+
+# --- import -------------------------------------------------------------------------------------
+
+class LedgerUploadForm(StyledForm):
+    file = forms.FileField(
+        label=gettext_lazy("Ledger (.xlsx)"), widget=forms.ClearableFileInput(attrs={"accept": ".xlsx"})
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if PurePath(upload.name).suffix.lower() != ".xlsx":
+            raise forms.ValidationError(_("Upload an Excel workbook (.xlsx)."))
+        if upload.size > ledger_import.MAX_IMPORT_BYTES:
+            raise forms.ValidationError(_("The file is too large."))
+        return upload
+
+
+def _importable_review(request, review_pk):
+    review = get_object_or_404(reviews_visible_to(request.user).select_related("court"), pk=review_pk)
+    if not is_office_for_court(request.user, review.court_id):
+        raise PermissionDenied(_("Only the rectification office can import a ledger into this review."))
+    return review
+
+
+def _session_key(token: str) -> str:
+    return f"ledger_import_{token}"
+
+
+@login_required
+def ledger_import_upload(request, review_pk):
+    review = _importable_review(request, review_pk)
+    form = LedgerUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        token = uuid.uuid4().hex
+        path = default_storage.save(f"imports/{token}.xlsx", form.cleaned_data["file"])
+        request.session[_session_key(token)] = {"review": review.pk, "path": path,
+                                                "name": form.cleaned_data["file"].name}
+        return redirect("ledger_import_preview", review_pk=review.pk, token=token)
+    return render(request, "reports/ledger_import.html", {"review": review, "form": form})
+
+
+def _mapping(data) -> dict[int, str]:
+    allowed = set(ledger_import.IMPORTED_FIELDS)
+    mapping = {}
+    for name, value in data.items():
+        if name.startswith("map_") and name[4:].isdigit() and (value in allowed or value == ""):
+            mapping[int(name[4:])] = value
+    return mapping
+
+
+@login_required
+def ledger_import_preview(request, review_pk, token):
+    """The dry run (GET, or POST to re-map columns) and the commit (POST with action=commit)."""
+    review = _importable_review(request, review_pk)
+    upload = request.session.get(_session_key(token))
+    if not upload or upload["review"] != review.pk or not default_storage.exists(upload["path"]):
+        raise Http404
+    mapping = _mapping(request.POST) if request.method == "POST" else {}
+    if request.method == "POST" and request.POST.get("action") == "commit":
+        try:
+            with default_storage.open(upload["path"], "rb") as source:
+                done = ledger_import.ledger_import_commit(
+                    review=review, actor=request.user, source=source, mapping=mapping
+                )
+        except ledger_import.LedgerImportError as error:
+            preview = error.preview
+            messages.error(request, _("Nothing was imported, because of the errors below."))
+        else:
+            default_storage.delete(upload["path"])
+            del request.session[_session_key(token)]
+            messages.success(request, _("Ledger imported: %(created)d measures created, %(updated)d updated, "
+                                        "%(unchanged)d unchanged.") % {
+                "created": done.created, "updated": done.updated, "unchanged": done.unchanged})
+            return redirect("review_detail", pk=review.pk)
+    else:
+        with default_storage.open(upload["path"], "rb") as source:
+            preview = ledger_import.ledger_import_preview(
+                review=review, actor=request.user, source=source, mapping=mapping
+            )
+    field_choices = [(key, ledger_import.FIELD_LABELS[key]) for key in ledger_import.IMPORTED_FIELDS]
+    mappable = [c for c in preview.columns if c.header and (not c.recognised or c.index in mapping)]
+    return render(request, "reports/ledger_import.html", {
+        "review": review,
+        "upload": upload,
+        "preview": preview,
+        "mappable": mappable,
+        "field_choices": field_choices,
+        "shown_rows": [row for row in preview.rows if row.action != "unchanged"][:300],
+        "errors": [str(e) for e in preview.errors[:500]],
+    })
+
+
+@login_required
+@require_POST
+def ledger_import_cancel(request, review_pk, token):
+    review = _importable_review(request, review_pk)
+    upload = request.session.pop(_session_key(token), None)
+    if upload and upload["review"] == review.pk:
+        default_storage.delete(upload["path"])
+    return redirect("review_detail", pk=review.pk)
