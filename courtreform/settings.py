@@ -171,7 +171,6 @@ STATICFILES_DIRS += [
         ("bootstrap", "bootstrap/dist"),
         ("bootstrap-icons", "bootstrap-icons/font"),
         ("echarts", "echarts/dist"),
-        ("htmx", "htmx.org/dist"),
     ]
     if (NODE_MODULES_DIR / path).exists()
 ]

@@ -123,10 +123,14 @@ def render_docx(bulletin) -> bytes:
 
     _paragraph(doc, PHRASES["number"].format(number=bulletin.number), size=16, align=WD_ALIGN_PARAGRAPH.CENTER,
                indent=False)
-    _paragraph(doc, PHRASES["title"].format(review=s["review"]["title"]), font=TITLE_FONT, size=22,
+    subject = s["review"]["title"]
+    if subject.endswith("整改"):  # "…反馈意见整改" → "关于…反馈意见整改情况的通报", not "整改整改"
+        subject = subject[: -len("整改")]
+    _paragraph(doc, PHRASES["title"].format(review=subject), font=TITLE_FONT, size=22,
                align=WD_ALIGN_PARAGRAPH.CENTER, indent=False)
-    _paragraph(doc, PHRASES["issuer"].format(court=s["review"]["court"]) + "    " + chinese_date(s["period_end"]),
-               size=16, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False)
+    _paragraph(doc, PHRASES["issuer"].format(court=s["review"]["court"]), size=16,
+               align=WD_ALIGN_PARAGRAPH.CENTER, indent=False)
+    _paragraph(doc, chinese_date(s["period_end"]), size=16, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False)
 
     if not t["measures"]:
         _paragraph(doc, PHRASES["empty"])

@@ -122,8 +122,8 @@ def test_the_word_document_reads_like_an_official_bulletin(monthly_review):
     doc = Document(io.BytesIO(bulletin_render.render_docx(b)))
     texts = [p.text for p in doc.paragraphs]
     assert texts[0] == "第1期"
-    assert texts[1] == f"关于{review.title}整改情况的通报"
-    assert "2026年6月30日" in texts[2]
+    assert texts[1] == f"关于{review.title.removesuffix('整改')}整改情况的通报"
+    assert texts[3] == "2026年6月30日"
     assert "一、整改工作总体情况" in texts
     assert "(一)已整改完成的问题" in texts and "(二)正在推进整改的问题" in texts
     assert any(t.startswith("1.关于“") for t in texts)
