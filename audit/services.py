@@ -7,6 +7,7 @@ audit row cannot be written, the business change rolls back with it.
 import datetime
 import hashlib
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -69,27 +70,74 @@ def audit_record(
     """Append one event to the chain, inside the caller's transaction (or its own)."""
     if request is None:
         request = current_request()
+    actor = _actor(actor, request)
+    event = _event(action=action, actor=actor, request=request, obj=obj, object_type=object_type,
+                   object_id=object_id, detail=detail, success=success, username=username)
+    with transaction.atomic():
+        event.prev_hash = _lock_chain()
+        event.hash = chain_hash(event.prev_hash, event)
+        event.save(force_insert=True)
+    return event
+
+
+def audit_record_many(
+    *, events: Iterable[dict], actor=None, request=None, batch_size: int = 2000
+) -> list[AuditEvent]:
+    """Append many events in one go: each dict takes ``audit_record``'s keywords (``action``, ``obj``,
+    ``object_type``, ``object_id``, ``detail``, ``success``, ``username``); ``actor`` and ``request``
+    are shared. The chain lock is taken once and the hashes are chained here, so 10,000 events cost
+    a lock, one read and a few multi-row INSERTs instead of three queries each. Same chain, same rows
+    as calling ``audit_record`` for each event in order: ``audit_verify`` cannot tell them apart.
+    """
+    if request is None:
+        request = current_request()
+    actor = _actor(actor, request)
+    rows = [_event(actor=actor, request=request, **event) for event in events]
+    if not rows:
+        return rows
+    with transaction.atomic():
+        prev = _lock_chain()
+        for event in rows:
+            event.prev_hash = prev
+            prev = event.hash = chain_hash(prev, event)
+        AuditEvent.objects.bulk_create(rows, batch_size=batch_size)
+        # The chain is walked in id order. PostgreSQL numbers a multi-row INSERT's rows in VALUES order
+        # and nobody else can insert while we hold the lock; should that ever not hold, refuse the
+        # write (and the caller's change with it) rather than leave a chain that no longer verifies.
+        if any(a.pk >= b.pk for a, b in zip(rows, rows[1:], strict=False)):
+            raise RuntimeError("audit rows were not numbered in chain order")
+    return rows
+
+
+def _actor(actor, request):
     if actor is None and request is not None:
         user = getattr(request, "user", None)
         actor = user if user is not None and user.is_authenticated else None
+    return actor
+
+
+def _event(
+    *, action: str, actor, request, obj=None, object_type: str = "", object_id="", detail: dict | None = None,
+    success: bool = True, username: str = "",
+) -> AuditEvent:
+    """The row, not yet chained or saved."""
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or obj.pk
     # What is hashed must be what PostgreSQL gives back: round-trip through JSON first.
     detail = json.loads(json.dumps(_scrub(detail or {}), default=str, ensure_ascii=False))
-    event = AuditEvent(
+    return AuditEvent(
         actor=actor, actor_username=(actor.get_username() if actor is not None else username)[:150],
         at=timezone.now(), ip=client_ip(request), action=action, object_type=object_type,
         object_id=str(object_id or "")[:60], detail=detail, success=success,
     )
-    with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK_KEY])
-        last = AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first()
-        event.prev_hash = last or ""
-        event.hash = chain_hash(event.prev_hash, event)
-        event.save(force_insert=True)
-    return event
+
+
+def _lock_chain() -> str:
+    """Take the chain lock (until the transaction ends) and return the last hash."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK_KEY])
+    return AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first() or ""
 
 
 @dataclass

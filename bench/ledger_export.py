@@ -1,6 +1,6 @@
 """整改台账 at scale: export of N measures (default 100,000) and import of a 10,000-row ledger.
 
-    python -m bench.ledger_export [--measures 100000] [--generate N] [--import-rows 10000]
+    python -m bench.ledger_export [--measures 100000] [--generate N] [--import-rows 10000] [--import-only]
 
 Each measurement runs in a subprocess of its own, so its peak RSS (getrusage ru_maxrss) is its own.
 The export is timed from the query to the saved file (database fetch included) for the office of
@@ -8,7 +8,8 @@ the top court, who sees every measure. The floor is the same query's rows writte
 constant-memory mode with no layout (no merges, styles, summary). Memory is reported as the peak
 RSS above the process's size after ``django.setup()`` (``value``), and the whole process's peak
 (``process_peak_mb``). The import reads a 10,000-row ledger exported here into an empty review and
-commits it, inside a transaction that is rolled back afterwards so the bench database stays as it was.
+commits it, inside a transaction that is rolled back afterwards so the bench database stays as it was;
+the preview (dry run) of the same file is timed first (``preview_s``). ``--import-only`` skips the export.
 
 Prints JSON lines: {"ledger_export_100k_s": {...}}, {"ledger_export_100k_rss_mb": {...}},
 {"ledger_import_10k_s": {...}}.
@@ -104,12 +105,17 @@ def child_import(rows: int) -> dict:
                 target = Review.objects.create(court=office.court, title="导入基准", source="self_review")
                 out.seek(0)
                 started = time.perf_counter()
+                ledger_import.ledger_import_preview(review=target, actor=office, source=out)
+                preview_seconds = time.perf_counter() - started
+                out.seek(0)
+                started = time.perf_counter()
                 done = ledger_import.ledger_import_commit(review=target, actor=office, source=out)
                 seconds = time.perf_counter() - started
                 raise Rollback
         except Rollback:
             pass
-    return {"seconds": seconds, "rows": written, "created": done.created, "rss_mb": _rss_mb()}
+    return {"seconds": seconds, "preview_seconds": preview_seconds, "rows": written, "created": done.created,
+            "rss_mb": _rss_mb()}
 
 
 def _run_child(*args: str) -> dict:
@@ -127,6 +133,7 @@ def main(argv=None) -> None:
     parser.add_argument("--generate", type=int, default=0, help="fill an empty database with N measures first")
     parser.add_argument("--import-rows", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=1)
+    parser.add_argument("--import-only", action="store_true", help="skip the export measurements")
     parser.add_argument("--child", nargs="*", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
@@ -143,8 +150,20 @@ def main(argv=None) -> None:
 
         print(generate.generate(args.generate, 1, False), file=sys.stderr)
 
-    ledger = [_run_child("ledger", str(args.measures)) for _ in range(args.runs)]
-    floor = [_run_child("floor", str(args.measures)) for _ in range(args.runs)]
+    if not args.import_only:
+        ledger = [_run_child("ledger", str(args.measures)) for _ in range(args.runs)]
+        floor = [_run_child("floor", str(args.measures)) for _ in range(args.runs)]
+        _print_export(ledger, floor)
+    if args.import_rows:
+        result = _run_child("import", str(args.import_rows))
+        print(json.dumps({"ledger_import_10k_s": {
+            "value": round(result["seconds"], 2), "unit": "s", "rows": result["rows"], "created": result["created"],
+            "preview_s": round(result["preview_seconds"], 2), "process_peak_mb": round(result["rss_mb"], 1),
+            "load_avg": [round(x, 2) for x in os.getloadavg()],
+        }}))
+
+
+def _print_export(ledger: list[dict], floor: list[dict]) -> None:
     best = min(ledger, key=lambda r: r["seconds"])
     best_floor = min(floor, key=lambda r: r["seconds"])
     label = f"{round(best['rows'] / 1000)}k" if best["rows"] != 100_000 else "100k"
@@ -159,12 +178,6 @@ def main(argv=None) -> None:
         "unit": "MB", "process_peak_mb": round(max(r["process_peak_mb"] for r in ledger), 1),
         "floor_process_peak_mb": round(max(r["process_peak_mb"] for r in floor), 1),
     }}))
-    if args.import_rows:
-        result = _run_child("import", str(args.import_rows))
-        print(json.dumps({"ledger_import_10k_s": {
-            "value": round(result["seconds"], 2), "unit": "s", "rows": result["rows"], "created": result["created"],
-            "process_peak_mb": round(result["rss_mb"], 1),
-        }}))
 
 
 if __name__ == "__main__":

@@ -18,10 +18,11 @@ from contextlib import contextmanager
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history
 
 from accounts.models import Role, User
-from audit.services import audit_record
-from issues.models import Problem
+from audit.services import audit_record, audit_record_many
+from issues.models import Problem, Review
 
 from .evidence import evidence_attach, evidence_validate
 from .models import CloseOut, Extension, LookBack, Measure, ProgressReport, local_today
@@ -390,6 +391,88 @@ def measure_create(
         audit_record(action="measure_created", actor=actor, obj=measure,
                      detail={"problem": problem.pk, "text": measure.text[:200]})
         return measure
+
+
+def measures_create_bulk(*, rows: Sequence[dict], actor: User, batch_size: int = 1000) -> list[Measure]:
+    """``measure_create`` for many measures at once (a ledger import): all or nothing.
+
+    Each row holds what ``measure_create`` takes: ``problem``, optionally ``supporting_departments``,
+    and planning fields. Every row is checked first, with the same checks in the same order; a refusal
+    writes nothing and the ``WorkflowError`` carries ``index``, the position of the row at fault.
+    Then the measures and their history rows go in with ``bulk_create_with_history``, the supporting
+    departments with one INSERT into the through table (and their snapshot onto the creation history
+    row, which ``measure_create`` writes as a second history row after ``set()``), and the audit
+    events through ``audit_record_many`` — a handful of queries per thousand measures.
+    """
+    rows = list(rows)
+    reviews = Review.objects.in_bulk({row["problem"].review_id for row in rows if "problem" in row})
+    allowed: dict[int, bool] = {}
+    planned: list[tuple[Measure, list]] = []
+    for index, row in enumerate(rows):
+        values = dict(row)
+        problem = values.pop("problem", None)
+        supporting = values.pop("supporting_departments", ()) or ()
+        try:
+            if problem is None:
+                raise WorkflowError(_("Field cannot be set: %(f)s") % {"f": "problem"}, field="problem")
+            unknown = set(values) - set(PLANNING_FIELDS)
+            if unknown:
+                raise WorkflowError(
+                    _("Field cannot be set: %(f)s") % {"f": ", ".join(sorted(unknown))}, field=min(unknown)
+                )
+            values.setdefault("text", "")
+            review = reviews[problem.review_id]
+            _validate_planning(values, review)
+            if review.court_id not in allowed:
+                allowed[review.court_id] = actor.has_role(Role.RECTIFICATION_OFFICE) and _in_court_tree(
+                    actor, review.court_id
+                )
+            _require(allowed[review.court_id], _("Only the rectification office can set up measures."))
+        except WorkflowError as error:
+            error.index = index
+            raise
+        measure = Measure(problem=problem, **values)
+        if measure.type == Measure.Type.ONGOING:
+            measure.original_deadline = None
+        measure.current_deadline = measure.original_deadline
+        measure.review_id = problem.review_id  # Measure.save() does this; bulk_create does not call it
+        planned.append((measure, list(supporting)))
+    if not planned:
+        return []
+
+    measures = [measure for measure, _supporting in planned]
+    with transaction.atomic():
+        bulk_create_with_history(measures, Measure, batch_size=batch_size, default_user=actor)
+        through = Measure.supporting_departments.through
+        links = [
+            through(measure_id=measure.pk, department_id=pk)
+            for measure, supporting in planned
+            for pk in dict.fromkeys(getattr(d, "pk", d) for d in supporting)
+        ]
+        if links:
+            through.objects.bulk_create(links, batch_size=batch_size)
+            history = dict(
+                Measure.history.filter(id__in={link.measure_id for link in links}, history_type="+")
+                .values_list("id", "history_id")
+            )
+            snapshot = Measure.history.model.supporting_departments.model  # HistoricalMeasure_supporting_departments
+            snapshot.objects.bulk_create(
+                [
+                    snapshot(history_id=history[link.measure_id], id=link.pk, measure_id=link.measure_id,
+                             department_id=link.department_id)
+                    for link in links
+                ],
+                batch_size=batch_size,
+            )
+        audit_record_many(
+            actor=actor,
+            events=(
+                {"action": "measure_created", "obj": measure,
+                 "detail": {"problem": measure.problem_id, "text": measure.text[:200]}}
+                for measure in measures
+            ),
+        )
+    return measures
 
 
 def measure_update(

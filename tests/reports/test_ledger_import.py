@@ -309,3 +309,32 @@ def test_staff_and_other_courts_cannot_open_the_import(client, org, empty_review
     assert client.get(url).status_code == 403
     client.force_login(org.basic_office)
     assert client.get(url).status_code == 404
+
+
+# --- at scale: the cost does not grow with the rows ----------------------------------------------
+
+def test_a_long_ledger_is_previewed_and_imported_in_a_fixed_number_of_queries(
+    org, empty_review, django_assert_max_num_queries
+):
+    from audit.models import AuditEvent
+    from audit.services import audit_verify
+
+    many = [row(i, measure=f"整改措施{i}", supporting="刑事审判庭、政治部", owner="张立案") for i in range(1, 81)]
+    with django_assert_max_num_queries(6):  # users, departments, measures, categories, problems
+        assert preview(empty_review, org, plain(*many)).created == 80
+    with django_assert_max_num_queries(40):  # one category and one problem through issues.services
+        assert commit(empty_review, org, plain(*many)).created == 80
+    measures = Measure.objects.filter(review=empty_review)
+    assert measures.count() == 80
+    assert Measure.history.filter(id__in=measures.values("id"), history_type="+").count() == 80
+    assert all(len(m.supporting_departments.all()) == 2 for m in measures.prefetch_related("supporting_departments"))
+    assert AuditEvent.objects.filter(
+        action=AuditEvent.Action.MEASURE_CREATED, object_id__in=[str(pk) for pk in measures.values_list("id", flat=True)]
+    ).count() == 80
+    assert audit_verify().ok
+
+    trail = (Measure.history.count(), AuditEvent.objects.count())
+    with django_assert_max_num_queries(12):  # the plan's reads, the review lock, savepoints
+        again = commit(empty_review, org, plain(*many))
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 80)
+    assert (Measure.history.count(), AuditEvent.objects.count()) == trail
