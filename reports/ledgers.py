@@ -21,6 +21,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from kombu.exceptions import OperationalError
 
 from accounts.models import User
 from audit.services import audit_record
@@ -118,9 +119,7 @@ def ledger_export_request(*, actor: User, params: dict) -> LedgerRequest:
     audit_record(action="ledger_exported", actor=actor, obj=export,
                  detail={"params": params, "rows": count, "background": background})
     if background:
-        from . import tasks
-
-        transaction.on_commit(lambda: tasks.ledger_export_run.delay(export.pk))
+        transaction.on_commit(lambda: _enqueue(export.pk))
         return LedgerRequest(export=export, file=None)
     out = tempfile.TemporaryFile()
     export.started_at = timezone.now()
@@ -132,6 +131,21 @@ def ledger_export_request(*, actor: User, params: dict) -> LedgerRequest:
     )
     export.refresh_from_db()
     return LedgerRequest(export=export, file=out)
+
+
+def _enqueue(export_id: int) -> None:
+    """Hand a queued export to the worker. If the broker is down or hangs (bounded by the broker
+    socket timeouts in settings), mark the export failed so the status page says so at once,
+    instead of a 500 after the row was committed and a row left "queued" that nothing would run."""
+    from . import tasks
+
+    try:
+        tasks.ledger_export_run.delay(export_id)
+    except OperationalError as error:
+        logger.warning("broker unavailable; ledger export %s not queued", export_id, exc_info=True)
+        LedgerExport.objects.filter(pk=export_id, status=LedgerExport.Status.QUEUED).update(
+            status=LedgerExport.Status.FAILED, error=str(error)[:1000], finished_at=timezone.now()
+        )
 
 
 def _claim(export_id: int) -> bool:
