@@ -7,6 +7,7 @@ import urllib.request
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
@@ -79,9 +80,7 @@ def notification_deliver(*, notification_id: int) -> None:
             # An unreachable gateway is logged and retried later; it never breaks the run.
             log.warning("SMS gateway unreachable for notification %s", notification_id, exc_info=True)
             _release(notification_id, "sms_sent_at")
-            Notification.objects.filter(pk=notification_id).update(
-                delivery_attempts=notification.delivery_attempts + 1
-            )
+            Notification.objects.filter(pk=notification_id).update(delivery_attempts=F("delivery_attempts") + 1)
 
 
 def sms_send(*, user, text: str) -> None:
