@@ -64,9 +64,14 @@ def main() -> int:
     subprocess.run([py, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
     size = os.environ.get("BENCH_MEASURES", "100000")
     subprocess.run([py, "-m", "bench.generate", "--measures", size], cwd=ROOT, env=env, check=True)
-    results: dict = {}
+    # BENCH_SCENARIOS=a,b reruns only those; the other figures are kept from the last results.json.
+    only = [n for n in os.environ.get("BENCH_SCENARIOS", "").split(",") if n]
+    previous = json.loads((HERE / "results.json").read_text()) if only and (HERE / "results.json").exists() else {}
+    results: dict = {k: v for k, v in previous.items() if isinstance(v, dict) and "value" in v}
     notes: dict = {}
     for name in SCENARIOS:
+        if only and name not in only:
+            continue
         script = HERE / f"{name}.py"
         if not script.exists():
             notes[name] = "scenario not written yet"
