@@ -7,7 +7,7 @@ OFFSET at 90 % of 100,000 rows costs hundreds of milliseconds; a keyset seek on 
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import Q, QuerySet
 
 
 @dataclass
@@ -31,26 +31,37 @@ def _decode(cursor: str) -> tuple[datetime.date | None, int] | None:
 
 
 def keyset_page(queryset: QuerySet, *, cursor: str | None, size: int = 50, descending: bool = False) -> Page:
+    """The page after ``cursor``. Dated and undated measures are sought separately, each on its own
+    index range, because an ``OR current_deadline IS NULL`` in one condition makes PostgreSQL read the
+    index from its start at every depth; a page that straddles the two parts costs two queries."""
+    dated = queryset.filter(current_deadline__isnull=False)
+    undated = queryset.filter(current_deadline__isnull=True)
     if descending:
-        queryset = queryset.order_by(F("current_deadline").desc(nulls_first=True), "-id")
+        dated = dated.order_by("-current_deadline", "-id")
+        undated = undated.order_by("-id")
+        parts = [undated, dated]  # NULLS FIRST when descending
     else:
-        queryset = queryset.order_by(F("current_deadline").asc(nulls_last=True), "id")
+        dated = dated.order_by("current_deadline", "id")
+        undated = undated.order_by("id")
+        parts = [dated, undated]
     position = _decode(cursor) if cursor else None
     if position:
         day, pk = position
-        if not descending:
-            if day is None:
-                after = Q(current_deadline__isnull=True, id__gt=pk)
-            else:
-                after = (
-                    Q(current_deadline__gt=day) | Q(current_deadline=day, id__gt=pk) | Q(current_deadline__isnull=True)
-                )
-        elif day is None:
-            after = Q(current_deadline__isnull=True, id__lt=pk) | Q(current_deadline__isnull=False)
+        if day is None:
+            undated = undated.filter(id__lt=pk) if descending else undated.filter(id__gt=pk)
+            parts = [undated, dated] if descending else [undated]
         else:
-            after = Q(current_deadline__lt=day) | Q(current_deadline=day, id__lt=pk)
-        queryset = queryset.filter(after)
-    rows = list(queryset[: size + 1])
+            if descending:
+                dated = dated.filter(Q(current_deadline__lt=day) | Q(current_deadline=day, id__lt=pk))
+                parts = [dated]
+            else:
+                dated = dated.filter(Q(current_deadline__gt=day) | Q(current_deadline=day, id__gt=pk))
+                parts = [dated, undated]
+    rows: list = []
+    for part in parts:
+        rows += list(part[: size + 1 - len(rows)])
+        if len(rows) > size:
+            break
     has_more = len(rows) > size
     rows = rows[:size]
     return Page(items=rows, next_cursor=_encode(rows[-1]) if has_more else None, is_first=position is None)

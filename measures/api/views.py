@@ -27,12 +27,13 @@ from .. import prompts as prompt_service
 from .. import workflow
 from ..filters import MeasureFilter
 from ..models import CloseOut, Extension, LookBack, ProgressReport
-from ..pagination import _decode, keyset_page
+from ..pagination import _decode
 from ..selectors import measure_counts
 from . import permissions as scope
 from . import serializers as s
 from .docs import doc
 from .etags import expected_version, measure_etag
+from .listing import measure_list_page
 
 IF_MATCH = OpenApiParameter(
     "If-Match", OpenApiTypes.STR, OpenApiParameter.HEADER, required=True,
@@ -55,8 +56,9 @@ class MeasureCursorPagination(CursorPagination):
     """Keyset pages on (current_deadline, id), the index the measure list uses, at any depth.
 
     DRF's own CursorPagination keys on the first ordering field only and walks ties with an
-    offset, and cannot place NULL deadlines (长期坚持); measures.pagination.keyset_page seeks on
-    the pair, with undated measures last. Forward only: ``previous`` is always null.
+    offset, and cannot place NULL deadlines (长期坚持); listing.measure_list_page seeks on the pair,
+    with undated measures last, and returns rows already in MeasureSerializer's shape. The cursor
+    is measures.pagination's (the browser list's). Forward only: ``previous`` is always null.
     """
 
     ordering = ("current_deadline", "id")
@@ -78,9 +80,10 @@ class MeasureCursorPagination(CursorPagination):
             if _decode(position) is None:
                 raise NotFound(self.invalid_cursor_message)
         descending = request.query_params.get("ordering") == "-current_deadline"
-        page = keyset_page(queryset, cursor=position, size=self.page_size, descending=descending)
-        self.next_position = page.next_cursor
-        return page.items
+        rows, self.next_position = measure_list_page(
+            queryset, position=_decode(position) if position else None, size=self.page_size, descending=descending,
+        )
+        return rows
 
     def get_next_link(self):
         if not self.next_position:
@@ -106,6 +109,15 @@ class MeasureCursorPagination(CursorPagination):
 
 class ScopedFilterBackend(filters.DjangoFilterBackend):
     """Lets a view hand its filterset extra arguments (MeasureFilter takes the reviews in scope)."""
+
+    def filter_queryset(self, request, queryset, view):
+        # No parameter names a filter: the filterset would return the queryset as it is, so skip
+        # building it (its form deep-copies ~20 fields and their choice querysets per request).
+        filterset_class = self.get_filterset_class(view, queryset)
+        if filterset_class is not None and not any(name in request.query_params
+                                                   for name in filterset_class.base_filters):
+            return queryset
+        return super().filter_queryset(request, queryset, view)
 
     def get_filterset_kwargs(self, request, queryset, view):
         kwargs = super().get_filterset_kwargs(request, queryset, view)
@@ -253,6 +265,11 @@ class MeasureViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
 
     def filterset_extra_kwargs(self):
         return {"reviews": scope.reviews_in_scope(self.request)}
+
+    def list(self, request, *args, **kwargs):
+        # Rows come as MeasureSerializer would give them, without building a model per row (listing.py).
+        rows = self.paginate_queryset(self.filter_queryset(scope.measures_in_scope(request)))
+        return self.get_paginated_response(rows)
 
     def _measure_response(self, pk, *, status_code=200, headers=None):
         measure = get_object_or_404(self.get_queryset(), pk=pk)
