@@ -94,6 +94,9 @@ class Measure(models.Model):
         ordering = ["problem_id", "order", "id"]
         indexes = [
             models.Index(fields=["review", "status"], name="measure_review_status"),
+            # Serves the dashboards' per-problem counts (reports.dashboards._categories): read in problem
+            # order without visiting the table, grouped as they stream, scoped by review_id.
+            models.Index(fields=["problem"], name="measure_problem_cover", include=["review", "type", "status"]),
             models.Index(fields=["lead_department", "current_deadline", "id"], name="measure_dept_deadline"),
             models.Index(fields=["current_deadline", "id"], name="measure_deadline_id"),
             # Serves the overdue scan: WHERE overdue_since IS NULL AND status IN open AND type <> ongoing.
