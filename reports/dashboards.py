@@ -118,7 +118,8 @@ def _measures_in_scope(user: User, tree: list[int]) -> QuerySet[Measure]:
     """
     if user.is_office and measure_scope_q(user) == Q(review__court_id__in=tree):
         review_ids = list(Review.objects.filter(court_id__in=tree).values_list("id", flat=True))
-        return Measure.objects.filter(review_id__in=review_ids)
+        # [0] matches nothing but still compiles to SQL (an empty IN would raise EmptyResultSet in the raw passes).
+        return Measure.objects.filter(review_id__in=review_ids or [0])
     return measures_visible_to(user)
 
 
