@@ -17,6 +17,10 @@ INDEXED_KEY = "_audit_session_key"
 # Set once the password and second-factor checks passed for this session, so they cost no
 # queries on later requests. Cleared at login; password and 2FA changes end or re-mark sessions.
 CHECKED = "_audit_checked"
+# The idle timer is renewed by saving the session, at most once a minute: saving it on every
+# request (SESSION_SAVE_EVERY_REQUEST) would make every page view a database write and commit.
+RENEWED_AT = "_audit_renewed_at"
+RENEW_SECONDS = 60
 
 
 class ContentSecurityPolicyMiddleware:
@@ -87,6 +91,8 @@ class SessionSecurityMiddleware:
         if now - login_at > settings.SESSION_ABSOLUTE_HOURS * 3600:
             logout(request)
             return redirect(f"{reverse('login')}?next={request.path}")
+        if now - session.get(RENEWED_AT, 0) >= RENEW_SECONDS:
+            session[RENEWED_AT] = now  # modified: saved with a new expiry at the end of the request
         if session.session_key and session.get(INDEXED_KEY) != session.session_key:
             session_index(user=user, session_key=session.session_key)
             session[INDEXED_KEY] = session.session_key

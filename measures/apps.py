@@ -7,4 +7,9 @@ class MeasuresConfig(AppConfig):
     verbose_name = _("Rectification measures")
 
     def ready(self):
-        from . import checks  # noqa: F401  (check --deploy: no demo accounts in production)
+        from . import (
+            checks,  # noqa: F401  (check --deploy: no demo accounts in production)
+            signals,
+        )
+
+        signals.connect()

@@ -8,8 +8,6 @@ from django.conf import settings
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from issues.models import Review
-
 from .models import Measure, local_today
 
 OVERDUE_BUCKETS = {"1-7": (1, 7), "8-30": (8, 30), "31+": (31, None)}
@@ -25,7 +23,9 @@ UNFINISHED_Q = Q(status__in=Measure.OPEN_STATUSES) & ~Q(type=Measure.Type.ONGOIN
 
 
 class MeasureFilter(django_filters.FilterSet):
-    review = django_filters.ModelChoiceFilter(label=_("Review"), queryset=Review.objects.none())
+    # Choices, not a ModelChoiceFilter: the select lists titles only (no model instances, no
+    # server-side cursor), which matters for offices with hundreds of reviews.
+    review = django_filters.ChoiceFilter(label=_("Review"), choices=[])
     status = django_filters.ChoiceFilter(label=_("Status"), choices=Measure.Status.choices)
     type = django_filters.ChoiceFilter(label=_("Type"), choices=Measure.Type.choices)
     light = django_filters.ChoiceFilter(
@@ -79,9 +79,9 @@ class MeasureFilter(django_filters.FilterSet):
 
     def __init__(self, *args, reviews=None, categories=None, courts=None, departments=None, **kwargs):
         super().__init__(*args, **kwargs)
-        if reviews is not None:
-            self.filters["review"].queryset = reviews
         blank = [("", "---------")]
+        if reviews is not None:
+            self.form.fields["review"].choices = blank + list(reviews.values_list("pk", "title"))
         if categories is not None:
             self.form.fields["category"].widget.choices = blank + [(name, name) for name in categories]
         if courts is not None:

@@ -13,6 +13,7 @@ from django.db import connection, transaction
 from issues.models import Review
 
 from .calendar import add_working_days
+from .freshness import measures_changed
 from .models import local_today
 
 OPEN = "('not_started', 'in_progress', 'closeout_requested')"
@@ -42,7 +43,10 @@ def overdue_scan(*, today: datetime.date | None = None) -> int:
             """,
             {"today": today},
         )
-        return cur.fetchone()[0]
+        flagged = cur.fetchone()[0]
+        if flagged:
+            measures_changed()
+        return flagged
 
 
 def reminders_scan(*, today: datetime.date | None = None) -> int:

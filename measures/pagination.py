@@ -51,11 +51,15 @@ def keyset_page(queryset: QuerySet, *, cursor: str | None, size: int = 50, desce
             undated = undated.filter(id__lt=pk) if descending else undated.filter(id__gt=pk)
             parts = [undated, dated] if descending else [undated]
         else:
+            # The plain bound on current_deadline is what lets the index scan start at the cursor;
+            # the OR alone is only a filter, read from the start of the index (50,000 rows at mid-depth).
             if descending:
-                dated = dated.filter(Q(current_deadline__lt=day) | Q(current_deadline=day, id__lt=pk))
+                dated = dated.filter(Q(current_deadline__lt=day) | Q(current_deadline=day, id__lt=pk),
+                                     current_deadline__lte=day)
                 parts = [dated]
             else:
-                dated = dated.filter(Q(current_deadline__gt=day) | Q(current_deadline=day, id__gt=pk))
+                dated = dated.filter(Q(current_deadline__gt=day) | Q(current_deadline=day, id__gt=pk),
+                                     current_deadline__gte=day)
                 parts = [dated, undated]
     rows: list = []
     for part in parts:

@@ -5,6 +5,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from accounts.models import Role, User
 from issues.models import Category, Problem, Review
 
+from .freshness import cached_aggregate
 from .models import Measure
 
 
@@ -129,22 +130,22 @@ def measure_for_page(user: User, pk: int) -> Measure:
 
 def measure_list(user: User) -> QuerySet[Measure]:
     """The rows of 我的整改任务: what a user sees, with what each row shows, in one query."""
-    return measures_visible_to(user).select_related(
-        "review", "problem", "responsible_leader", "lead_department", "owner"
-    )
+    return measures_visible_to(user).select_related("review", "problem", "responsible_leader", "lead_department")
 
 
 def measure_counts(queryset: QuerySet[Measure]) -> dict:
-    """The tiles above a measure list, one aggregate query."""
+    """The tiles above a measure list: one aggregate query, cached until the measures change."""
     from .filters import traffic_light_q
 
-    return queryset.order_by().aggregate(
+    tiles = queryset.order_by().values("pk").query.sql_with_params()  # the scope and filters, as the key
+
+    return cached_aggregate(("measure_counts", tiles), lambda: queryset.order_by().aggregate(
         total=Count("*"),
         overdue=Count("pk", filter=traffic_light_q("red")),
         due_soon=Count("pk", filter=traffic_light_q("yellow")),
         closeout_requested=Count("pk", filter=Q(status=Measure.Status.CLOSEOUT_REQUESTED)),
         closed=Count("pk", filter=Q(status=Measure.Status.CLOSED)),
-    )
+    ))
 
 
 def closeouts_awaiting(user: User):

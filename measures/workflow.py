@@ -25,6 +25,7 @@ from audit.services import audit_record, audit_record_many
 from issues.models import Problem, Review
 
 from .evidence import evidence_attach, evidence_validate
+from .freshness import measures_changed
 from .models import CloseOut, Extension, LookBack, Measure, ProgressReport, local_today
 
 S = Measure.Status
@@ -443,6 +444,7 @@ def measures_create_bulk(*, rows: Sequence[dict], actor: User, batch_size: int =
     measures = [measure for measure, _supporting in planned]
     with transaction.atomic():
         bulk_create_with_history(measures, Measure, batch_size=batch_size, default_user=actor)
+        measures_changed()  # bulk_create sends no post_save
         through = Measure.supporting_departments.through
         links = [
             through(measure_id=measure.pk, department_id=pk)

@@ -33,6 +33,7 @@ from issues import services as issue_services
 from issues.models import Problem, Review
 from measures import demo_data as data
 from measures import workflow
+from measures.freshness import measures_changed
 from measures.models import CloseOut, Evidence, Extension, LookBack, Measure, ProgressReport
 
 D = datetime.timedelta
@@ -527,6 +528,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             builder.seed_organisation()
             reviews = [review for spec in data.REVIEWS if (review := builder.seed_review(spec))]
+            measures_changed()  # the history was back-dated with bulk updates
         flagged = self._flag_overdue()
         self.stdout.write(self.style.SUCCESS(
             f"演示数据已生成：{len(data.COURTS)}个法院，{len(builder.users)}个账号，{len(reviews)}个整改任务，"

@@ -1,0 +1,23 @@
+"""Every write that can change an aggregate over measures advances measures.freshness's number."""
+
+from django.db.models.signals import m2m_changed, post_delete, post_save
+
+from issues.models import Category, Problem, Review
+
+from .freshness import measures_changed
+from .models import Measure
+
+
+def _changed(sender, **kwargs) -> None:
+    if kwargs.get("raw"):  # loaddata
+        return
+    measures_changed()
+
+
+def connect() -> None:
+    for model in (Measure, Problem, Category, Review):
+        post_save.connect(_changed, sender=model, dispatch_uid=f"freshness-save-{model._meta.label}")
+        post_delete.connect(_changed, sender=model, dispatch_uid=f"freshness-delete-{model._meta.label}")
+    m2m_changed.connect(
+        _changed, sender=Measure.supporting_departments.through, dispatch_uid="freshness-supporting-departments"
+    )
