@@ -6,6 +6,7 @@ import pytest
 import time_machine
 from django.urls import reverse
 
+from measures import workflow
 from measures.models import Measure, ProgressReport, WorkPromptReceipt
 
 from .. import factories as f
@@ -38,6 +39,25 @@ def test_a_liaison_sees_only_her_departments_measures_with_traffic_light_counts(
     assert (counts["total"], counts["overdue"], counts["due_soon"]) == (6, 2, 1)
     lights = sorted(m.traffic_light() for m in page.context["page"].items)
     assert lights == ["green", "green", "green", "red", "red", "yellow"]
+
+
+def test_the_tiles_follow_every_change_at_once_though_they_are_cached(client, org, problem, dept_a_measures, drive):
+    def tiles():
+        counts = client.get(reverse("my_measures")).context["counts"]
+        return counts["total"], counts["overdue"], counts["closed"]
+
+    client.force_login(org.office)
+    assert tiles() == tiles() == (7, 3, 0)
+    drive.closed(dept_a_measures[0])  # one of the overdue ones
+    assert tiles() == (7, 2, 1)
+    workflow.measures_create_bulk(  # a ledger import: bulk_create, no model signals
+        rows=[{"problem": problem, "original_deadline": TODAY - datetime.timedelta(days=2),
+               "lead_department": org.dept_a, "text": "导入的措施"}],
+        actor=org.office,
+    )
+    assert tiles() == (8, 3, 1)
+    problem.delete()
+    assert tiles() == (0, 0, 0)
 
 
 def test_the_overdue_tile_opens_exactly_the_overdue_measures(client, org, dept_a_measures):
