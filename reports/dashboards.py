@@ -6,23 +6,21 @@ The number of queries does not depend on the number of measures. The measures ta
 once grouped by (court, lead department, status, type) for the tiles, the status distribution, the
 overdue buckets, the department ranking and the courts panel (``_measure_counts``), and once grouped
 by problem for the categories (``_categories``); names are joined to the grouped rows, not to every
-measure. Then one window-function query over the history table for
-the burn-down (cached briefly, see ``BURNDOWN_CACHE_SECONDS``), plus the few small lookups that fill
-the filter's choices. bench/dashboard.py times the page against the same aggregates as raw SQL.
+measure. Then one window-function query over the history table for the burn-down, plus the few
+small lookups that fill the filter's choices. The three passes are cached until the measures change
+(measures.freshness): a repeated visit costs the lookups only, and no figure is ever stale.
+bench/dashboard.py times the page, computed and reused, against the same aggregates as raw SQL.
 """
 
 import datetime
-import hashlib
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import connection
 from django.db.models import Count, Q, QuerySet, Value
 from django.http import QueryDict
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Court, Department, User
@@ -34,12 +32,12 @@ from measures.filters import (
     RELAPSED_Q,
     MeasureFilter,
 )
+from measures.freshness import cached_aggregate
 from measures.models import Measure, local_today
 from measures.selectors import measure_scope_q, measures_visible_to, reviews_visible_to
 
 # The filters a dashboard takes from its URL (bookmarkable); drill-down links carry them on.
 DASHBOARD_PARAMS = ("review", "category", "lead_department", "court", "deadline_from", "deadline_to")
-BURNDOWN_CACHE_SECONDS = 300
 BURNDOWN_MAX_WEEKS = 52
 
 ONGOING = Q(type=Measure.Type.ONGOING)
@@ -257,9 +255,7 @@ def _measure_counts(qs: QuerySet[Measure], today: datetime.date, *, by_court: bo
         "LEFT JOIN accounts_court dc ON dc.id = d.court_id "
         f"GROUP BY GROUPING SETS ({', '.join(sets)})"
     )
-    with connection.cursor() as cur:
-        cur.execute(sql, params)
-        rows = cur.fetchall()
+    rows = _rows_of(sql, params)
     tiles, departments, courts = _Figures(), {}, {}
     for not_per_department, department_id, name, court_short_name, court_id, status, type_, *values in rows:
         if not not_per_department:
@@ -297,9 +293,7 @@ def _categories(qs: QuerySet[Measure], link: _Links) -> list[dict]:
         "FROM p JOIN issues_problem ip ON ip.id = p.problem_id JOIN issues_category c ON c.id = ip.category_id "
         "GROUP BY c.name ORDER BY c.name"
     )
-    with connection.cursor() as cur:
-        cur.execute(sql, params)
-        rows = cur.fetchall()
+    rows = _rows_of(sql, params)
     return [
         {
             "name": name, "problems": problems, "problems_complete": complete, "closable": closable,
@@ -351,8 +345,8 @@ def burndown(qs: QuerySet[Measure], *, today: datetime.date) -> dict:
     each day. One pass over the history of the measures in scope, whatever the number of points.
     Whether a row is open is computed once per row (LATERAL) and the local date only for the rows
     that change state, not for every history row: about half the time of computing both per row.
-    Still the slowest part of the page (~0.8 s at 1,000,000 history rows), hence cached for
-    BURNDOWN_CACHE_SECONDS under a key made of the query itself (scope and filters).
+    Still the slowest part of the page (~0.8 s at 1,000,000 history rows); like the other passes it
+    is reused until the measures change.
     """
     ids_sql, ids_params = qs.values("id").query.sql_with_params()
     sql = (
@@ -373,21 +367,18 @@ def burndown(qs: QuerySet[Measure], *, today: datetime.date) -> dict:
         " GROUP BY p.day ORDER BY p.day"
     )
     params = [OPEN_STATUSES, *ids_params, settings.TIME_ZONE, today, BURNDOWN_MAX_WEEKS, today]
-    key = "dashboard:burndown:" + hashlib.sha256(repr((sql, params)).encode()).hexdigest()
-    cached = cache.get(key)
-    if cached is not None:
-        return cached
-    with connection.cursor() as cur:
-        cur.execute(sql, params)
-        rows = cur.fetchall()
-    result = {
-        "days": [day.isoformat() for day, _open in rows],
-        "open": [count for _day, count in rows],
-        "computed_at": timezone.localtime(),
-        "cache_minutes": BURNDOWN_CACHE_SECONDS // 60,
-    }
-    cache.set(key, result, BURNDOWN_CACHE_SECONDS)
-    return result
+    rows = _rows_of(sql, params)
+    return {"days": [day.isoformat() for day, _open in rows], "open": [count for _day, count in rows]}
+
+
+def _rows_of(sql: str, params: list) -> list[tuple]:
+    """The rows of one of the page's aggregate passes, reused until the measures change (measures.freshness)."""
+    def fetch() -> list[tuple]:
+        with connection.cursor() as cur:
+            cur.execute(sql, params)
+            return cur.fetchall()
+
+    return cached_aggregate(("dashboard", sql, params), fetch)
 
 
 def chart_data(dashboard: Dashboard) -> dict:

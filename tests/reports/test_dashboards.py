@@ -255,6 +255,15 @@ def test_burndown_counts_open_measures_as_of_each_week_from_the_history(client, 
     assert charts["burndown"]["open"] == [0, 3, 3, 2, 1, 1]
 
 
+def test_a_cached_dashboard_shows_a_close_out_on_the_next_visit(client, org, known, drive):
+    before, charts_before = get_dashboard(client, org.office)
+    assert get_dashboard(client, org.office)[0].tiles == before.tiles  # the second visit is served from cache
+    drive.closed(known["m3"])  # 3 days overdue, in progress
+    after, charts_after = get_dashboard(client, org.office)
+    assert (after.tiles["closed"], after.tiles["overdue"]) == (before.tiles["closed"] + 1, before.tiles["overdue"] - 1)
+    assert charts_after["burndown"]["open"][-1] == charts_before["burndown"]["open"][-1] - 1
+
+
 def test_dashboard_page_shows_charts_container_print_button_and_freshness(client, org, known):
     client.force_login(org.office)
     html = client.get(reverse("dashboard")).content.decode()
