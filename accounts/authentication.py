@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
-from .models import ApiToken
+from .models import ApiToken, Court
 from .tokens import api_token_for, api_token_touch
 
 KEYWORDS = ("bearer", "token")
@@ -52,10 +52,10 @@ def request_court_ids(request) -> list[int]:
     if cached is not None:
         return cached
     user = request.user
-    ids = user.court.descendant_ids() if user.is_authenticated and user.court_id else []
-    token = getattr(request, "auth", None)
-    if isinstance(token, ApiToken):
-        allowed = set(token.court.descendant_ids())
+    ids = user.court_tree_ids() if user.is_authenticated else []
+    narrowed = token_court_ids(request)
+    if narrowed is not None:
+        allowed = set(narrowed)
         ids = [court_id for court_id in ids if court_id in allowed]
     request._api_court_ids = ids
     return ids
@@ -68,5 +68,8 @@ def token_court_ids(request) -> list[int] | None:
         return None
     cached = getattr(request, "_api_token_court_ids", None)
     if cached is None:
-        cached = request._api_token_court_ids = token.court.descendant_ids()
+        # Most tokens are scoped to their acting user's own court, whose tree the user already knows.
+        user = token.acting_user
+        same = token.court_id == user.court_id
+        cached = request._api_token_court_ids = user.court_tree_ids() if same else Court.tree_ids(token.court_id)
     return cached

@@ -30,12 +30,17 @@ class Court(models.Model):
 
     def descendant_ids(self) -> list[int]:
         """This court and every court below it (a 中院 watches its 基层法院), in one query."""
+        return Court.tree_ids(self.pk)
+
+    @staticmethod
+    def tree_ids(court_id: int) -> list[int]:
+        """descendant_ids by the court's id, without loading the court."""
         with connection.cursor() as cur:
             cur.execute(
                 "WITH RECURSIVE tree AS (SELECT id FROM accounts_court WHERE id = %s "
                 "UNION SELECT c.id FROM accounts_court c JOIN tree t ON c.parent_id = t.id) "
                 "SELECT id FROM tree ORDER BY id",
-                [self.pk],
+                [court_id],
             )
             return [row[0] for row in cur.fetchall()]
 
@@ -106,7 +111,7 @@ class User(AbstractUser):
             return []
         cached = self.__dict__.get("_court_tree_ids")
         if cached is None or cached[0] != self.court_id:
-            cached = self.__dict__["_court_tree_ids"] = (self.court_id, self.court.descendant_ids())
+            cached = self.__dict__["_court_tree_ids"] = (self.court_id, Court.tree_ids(self.court_id))
         return cached[1]
 
     def has_role(self, *roles: str) -> bool:

@@ -39,16 +39,18 @@ def api_tokens_revoke(*, tokens: QuerySet[ApiToken]) -> int:
 def api_token_for(raw: str) -> ApiToken | None:
     """The active token with this value and its acting user, or None."""
     return (
-        ApiToken.objects.select_related("acting_user", "court")
+        ApiToken.objects.select_related("acting_user")
         .filter(key_hash=token_hash(raw), revoked_at__isnull=True)
         .first()
     )
 
 
 def api_token_touch(token: ApiToken) -> None:
-    """Record use at most once a minute: the conditional UPDATE is the throttle, so concurrent
-    requests write once between them."""
+    """Record use at most once a minute. A token read with a use in the last minute costs nothing;
+    otherwise the conditional UPDATE is the throttle, so concurrent requests write once between them."""
     now = timezone.now()
+    if token.last_used_at is not None and token.last_used_at >= now - LAST_USED_RESOLUTION:
+        return
     ApiToken.objects.filter(
         Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - LAST_USED_RESOLUTION), pk=token.pk
     ).update(last_used_at=now)

@@ -1,29 +1,45 @@
 """GET /api/measures/ at any cursor depth: server time of a page against the same rows by raw SQL.
 
-    python -m bench.api_list [--concurrent SECONDS] [--threads N] [--worker-class sync|gthread]
+    python -m bench.api_list [--concurrent SECONDS] [--worker-class sync|gthread] [--threads N]
+                             [--load-generator wrk|python]
 
 Prints one JSON line: {"api_list_p95_ms": {"value", "floor", "ratio", "unit", ...}} with p50/p95 per
 depth and the load average (the machine is shared: read the figures against it). The floor is the
 same 50 rows (same scope, same order, same keyset position, with leader, department and latest
-progress) fetched by raw SQL with a row-value seek. With --concurrent, it also starts gunicorn -w 2
-on 127.0.0.1 (DEBUG off, persistent connections) and measures requests/s of 8 clients paging
-through the list with an API token ("api_list_rps"), and, as a second floor, of the same clients
-on the cheapest authenticated endpoint (/api/notifications/: same middleware, token auth and DRF,
-one small query). Needs a generated database (python -m bench.generate; bench/run.py does that).
+progress) fetched by raw SQL with a row-value seek.
+
+With --concurrent, it also starts gunicorn -w 2 on 127.0.0.1 (gunicorn.conf.py's worker class, DEBUG
+off, persistent connections; bench/settings.py adds the floor view) and runs 8 clients for SECONDS
+each on three targets ("api_list_rps"): its value is requests/s paging through /api/measures/ with
+an API token; its floor is requests/s of the same clients on the same server against a bare DRF
+serializer view returning the same 50 rows (bench/urls.py: no authentication, scope, filters or
+cursor), ratio = floor / value; "notifications" is the cheapest authenticated endpoint (same
+middleware, token auth and DRF, one small query). The clients are wrk (make bench installs it; cheap
+on 2 shared cores) or, without it, Python threads with keep-alive connections.
+Needs a generated database (python -m bench.generate; bench/run.py does that).
 """
 
 import argparse
 import base64
+import functools
+import http.client
 import json
 import os
+import runpy
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
+import urllib.parse
 import urllib.request
+from pathlib import Path
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "courtreform.settings")
+
+ROOT = Path(__file__).resolve().parent.parent
 os.environ.setdefault("DEMO", "1")
 
 RUNS = 30
@@ -44,22 +60,57 @@ def _load() -> list[float]:
     return [round(x, 2) for x in os.getloadavg()]
 
 
-def _hammer(seconds: float, raw_token: str, urls: list[str]) -> dict:
-    """8 clients, each cycling through ``urls``, for ``seconds``: requests/s and client-side latency."""
+# wrk (C, epoll) costs the shared 2 cores little; Python clients are the fallback where it is missing.
+_WRK_SCRIPT = """
+local paths, n = {%s}, 0
+request = function()
+  n = n + 1
+  return wrk.format("GET", paths[n %% #paths + 1])
+end
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format('{"requests": %%d, "seconds": %%f, "errors": %%d, "p50_ms": %%f, "p95_ms": %%f}\\n',
+    summary.requests, summary.duration / 1e6, e.connect + e.read + e.write + e.timeout + e.status,
+    latency:percentile(50) / 1000, latency:percentile(95) / 1000))
+end
+"""
+
+
+def _wrk(seconds: float, headers: dict, base: str, paths: list[str]) -> dict:
+    with tempfile.NamedTemporaryFile("w", suffix=".lua") as script:
+        script.write(_WRK_SCRIPT % ", ".join(json.dumps(p) for p in paths))
+        script.flush()
+        command = ["wrk", "-t", "2", "-c", str(CLIENTS), "-d", f"{max(int(seconds), 1)}s", "-s", script.name]
+        for name, value in headers.items():
+            command += ["-H", f"{name}: {value}"]
+        output = subprocess.run([*command, base], capture_output=True, text=True, check=True).stdout
+    summary = json.loads(output.strip().splitlines()[-1])
+    return {
+        "value": round((summary["requests"] - summary["errors"]) / summary["seconds"], 1), "errors": summary["errors"],
+        "p50_ms": round(summary["p50_ms"], 1), "p95_ms": round(summary["p95_ms"], 1),
+    }
+
+
+def _python_clients(seconds: float, headers: dict, base: str, paths: list[str]) -> dict:
+    """8 threads, each with one keep-alive connection (reopened when the server closes it)."""
     done, errors, latencies, lock = [0], [0], [], threading.Lock()
+    host, port = urllib.parse.urlsplit(base).netloc.split(":")
     stop = time.perf_counter() + seconds
 
     def client(n: int):
-        i = n
+        connection, i = http.client.HTTPConnection(host, int(port), timeout=10), n
         while time.perf_counter() < stop:
-            request = urllib.request.Request(urls[i % len(urls)], headers={"Authorization": f"Bearer {raw_token}"})
             started = time.perf_counter()
             try:
-                with urllib.request.urlopen(request, timeout=10) as response:
-                    response.read()
+                connection.request("GET", paths[i % len(paths)], headers=headers)
+                response = connection.getresponse()
+                response.read()
                 ok = response.status == 200
+                if response.will_close:
+                    connection.close()
             except OSError:
                 ok = False
+                connection.close()
             with lock:
                 done[0] += ok
                 errors[0] += not ok
@@ -74,20 +125,32 @@ def _hammer(seconds: float, raw_token: str, urls: list[str]) -> dict:
         thread.join()
     elapsed = time.perf_counter() - started
     return {
-        "value": round(done[0] / elapsed, 1), "unit": "req/s", "errors": errors[0],
-        "p50_ms": round(statistics.median(latencies), 1), "p95_ms": round(_p95(latencies), 1), "load": _load(),
+        "value": round(done[0] / elapsed, 1), "errors": errors[0],
+        "p50_ms": round(statistics.median(latencies), 1), "p95_ms": round(_p95(latencies), 1),
     }
 
 
-def _concurrent(seconds: float, raw_token: str, cursors: list[str], *, threads: int, worker_class: str) -> dict:
+LOAD_GENERATORS = {"wrk": _wrk, "python": _python_clients}
+
+
+def _hammer(seconds: float, headers: dict, base: str, paths: list[str], *, generator: str) -> dict:
+    """8 clients, cycling through ``paths``, for ``seconds``: requests/s and client-side latency."""
+    return {**LOAD_GENERATORS[generator](seconds, headers, base, paths), "unit": "req/s", "load": _load()}
+
+
+def _concurrent(seconds: float, raw_token: str, court_id: int, cursors: list[str], *,
+                worker_class: str | None, threads: int | None, generator: str) -> dict:
     port = 8765
+    # gunicorn.conf.py's worker class and threads unless the command line overrides them.
+    deployed = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    worker_class, threads = worker_class or deployed["worker_class"], threads or deployed["threads"]
     command = [sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}", "--log-level", "warning",
-               "--worker-class", worker_class]
-    if worker_class == "gthread":
-        command += ["--threads", str(threads)]
-    # The application's own settings, production-like: DEBUG off, connections kept (with health checks).
+               "--worker-class", worker_class, "--threads", str(threads)]
+    # The application's own settings, production-like (DEBUG off, connections kept, with health
+    # checks), plus the floor view (bench/urls.py).
     server = subprocess.Popen(
-        [*command, "courtreform.wsgi:application"], env={**os.environ, "DEBUG": "0", "DB_CONN_MAX_AGE": "600"},
+        [*command, "courtreform.wsgi:application"], cwd=ROOT,
+        env={**os.environ, "DEBUG": "0", "DB_CONN_MAX_AGE": "600", "DJANGO_SETTINGS_MODULE": "bench.settings"},
     )
     try:
         base = f"http://127.0.0.1:{port}"
@@ -97,14 +160,23 @@ def _concurrent(seconds: float, raw_token: str, cursors: list[str], *, threads: 
                 break
             except OSError:
                 time.sleep(0.1)
-        pages = [f"{base}/api/measures/" + (f"?cursor={cursor}" if cursor else "") for cursor in cursors]
-        _hammer(1, raw_token, pages)  # warm both workers (imports, connections, first queries)
-        result = _hammer(seconds, raw_token, pages)
-        result["trivial_floor"] = _hammer(seconds, raw_token, [f"{base}/api/notifications/"])
-        result["ratio"] = round(result["trivial_floor"]["value"] / result["value"], 2) if result["value"] else None
-        result.update(clients=CLIENTS, workers=2, worker_class=worker_class,
-                      threads=threads if worker_class == "gthread" else 1)
-        return result
+        token = {"Authorization": f"Bearer {raw_token}"}
+        pages = ["/api/measures/" + (f"?cursor={cursor}" if cursor else "") for cursor in cursors]
+        floor = [f"/bench/floor/measures/{court_id}/"]
+        hammer = functools.partial(_hammer, generator=generator)
+        hammer(1, token, base, pages + floor)  # warm both workers (imports, connections, first queries)
+        ours = hammer(seconds, token, base, pages)
+        bare = hammer(seconds, {}, base, floor)
+        return {
+            "value": ours["value"], "floor": bare["value"], "unit": "req/s",
+            "ratio": round(bare["value"] / ours["value"], 2) if ours["value"] else None,
+            "measures": ours, "floor_view": bare,
+            # The cheapest authenticated endpoint (same token auth and DRF, one small query).
+            "notifications": hammer(seconds, token, base, ["/api/notifications/"]),
+            "clients": CLIENTS, "workers": 2, "worker_class": worker_class,
+            "threads": threads if worker_class == "gthread" else 1,
+            "load_generator": generator,
+        }
     finally:
         server.terminate()
         server.wait(timeout=10)
@@ -113,8 +185,10 @@ def _concurrent(seconds: float, raw_token: str, cursors: list[str], *, threads: 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--concurrent", type=float, default=0, help="seconds of the 8-client gunicorn run")
-    parser.add_argument("--worker-class", default="sync", choices=["sync", "gthread"])
-    parser.add_argument("--threads", type=int, default=1, help="threads per worker with --worker-class gthread")
+    parser.add_argument("--worker-class", choices=["sync", "gthread"], help="default: gunicorn.conf.py's")
+    parser.add_argument("--threads", type=int, help="threads per gthread worker (default: gunicorn.conf.py's)")
+    parser.add_argument("--load-generator", choices=list(LOAD_GENERATORS), default="wrk" if shutil.which("wrk") else
+                        "python", help="wrk (Debian package, make bench installs it) or Python keep-alive clients")
     args = parser.parse_args()
 
     import django
@@ -187,7 +261,8 @@ def main() -> None:
         token, raw = api_token_create(name="bench", court=office.court, acting_user=office, created_by=None)
         try:
             result["api_list_rps"] = _concurrent(
-                args.concurrent, raw, cursors, threads=args.threads, worker_class=args.worker_class
+                args.concurrent, raw, office.court_id, cursors, threads=args.threads, worker_class=args.worker_class,
+                generator=args.load_generator,
             )
         finally:
             token.delete()

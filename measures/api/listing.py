@@ -14,26 +14,31 @@ the index from the start and filtered 50,000 rows at half depth (~25 ms).
 
 from types import SimpleNamespace
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import F, Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from ..models import Measure, local_today
 from ..pagination import _encode
 from .etags import measure_etag
 
-# The page's measures with what each row shows, by id: one statement whose text never changes,
-# so it costs the ORM nothing to build and PostgreSQL little to plan (the ORM's version with three
-# latest-progress subqueries, four joins and the scope took ~10 ms to compile and plan per request).
+# The page's measures with what each row shows, in one statement: the seek ({seek}, below) finds the
+# ids in the filtered scope ({scope}: the ORM's query for it), then the rows are read by id. Written
+# out here, it costs the ORM nothing to build (the ORM's version with three latest-progress
+# subqueries, four joins and the scope took ~10 ms to compile and plan per request; the seek's two
+# segments as a union of querysets ~2 ms to compile), and the seek costs no round trip of its own.
 # Keys are MeasureSerializer's; the supporting departments come in Department's ordering.
 _PAGE_SQL = """
+WITH scope AS NOT MATERIALIZED ({scope}),
+page AS MATERIALIZED ({seek})
 SELECT m.id, m.review_id, m.problem_id, m."order", m.text, m.type, m.target,
        m.responsible_leader_id, m.lead_department_id, m.owner_id, m.report_frequency,
        m.original_deadline, m.current_deadline, m.progress_percent, m.status, m.overdue_since,
        m.completed_on, m.result, m.rules_adopted, m.relapse_count, m.version, m.created_at, m.updated_at,
        leader.full_name, leader.username, lead.name, owner.full_name, owner.username,
        latest.note, latest.percent, latest.created_at, supporting.ids, supporting.names
-FROM measures_measure m
+FROM page JOIN measures_measure m ON m.id = page.id
 LEFT JOIN accounts_user leader ON leader.id = m.responsible_leader_id
 LEFT JOIN accounts_department lead ON lead.id = m.lead_department_id
 LEFT JOIN accounts_user owner ON owner.id = m.owner_id
@@ -47,14 +52,16 @@ LEFT JOIN LATERAL (
     FROM measures_measure_supporting_departments s JOIN accounts_department d ON d.id = s.department_id
     WHERE s.measure_id = m.id
 ) supporting ON true
-WHERE m.id = ANY(%s)
+ORDER BY {order}
 """
+_ORDER = {False: "m.current_deadline ASC NULLS LAST, m.id ASC", True: "m.current_deadline DESC NULLS FIRST, m.id DESC"}
 _COLUMNS = (
     "id", "review", "problem", "order", "text", "type", "target", "responsible_leader", "lead_department",
     "owner", "report_frequency", "original_deadline", "current_deadline", "progress_percent", "status",
     "overdue_since", "completed_on", "result", "rules_adopted", "relapse_count", "version", "created_at",
     "updated_at",
 )
+_DEADLINE = _COLUMNS.index("current_deadline")
 _DATES = ("original_deadline", "current_deadline", "overdue_since", "completed_on")
 _DATETIMES = ("created_at", "updated_at")
 
@@ -91,63 +98,63 @@ def _datetime_formatter():
     return iso
 
 
-def _segments(queryset: QuerySet, *, position, descending: bool) -> list[QuerySet]:
-    """The ordered parts of the list that follow ``position``, each an index range scan."""
-    dated = queryset.filter(current_deadline__isnull=False)
-    undated = queryset.filter(current_deadline__isnull=True)
+def _seek(*, position, size: int, descending: bool) -> tuple[str, list]:
+    """The ids (with their deadlines) that follow ``position`` in list order, and the parameters.
+
+    Each segment reads ``scope`` (inlined by PostgreSQL, NOT MATERIALIZED) in its own order with
+    its own limit, so each is a range scan on the (current_deadline, id) index: a row-value
+    comparison is one range seek."""
+    dated, undated = "current_deadline IS NOT NULL", "current_deadline IS NULL"
     if descending:  # deadline DESC NULLS FIRST, id DESC: undated first
-        segments = [undated.order_by("-id"), dated.order_by("-current_deadline", "-id")]
+        segments = [[undated, "id DESC"], [dated, "current_deadline DESC, id DESC"]]
     else:  # deadline ASC NULLS LAST, id ASC
-        segments = [dated.order_by("current_deadline", "id"), undated.order_by("id")]
-    if position is None:
-        return segments
-    day, pk = position
-    if day is None:
-        first = 0 if descending else 1
-        after = Q(id__lt=pk) if descending else Q(id__gt=pk)
-    else:
-        first = 1 if descending else 0
-        if descending:
-            after = Q(current_deadline__lte=day) & (Q(current_deadline__lt=day) | Q(id__lt=pk))
+        segments = [[dated, "current_deadline, id"], [undated, "id"]]
+    params = []
+    if position is not None:
+        day, pk = position
+        after = "<" if descending else ">"
+        if day is None:  # within the undated measures
+            segments = segments if descending else segments[1:]
+            segments[0][0] += f" AND id {after} %s"
+            params = [pk]
         else:
-            after = Q(current_deadline__gte=day) & (Q(current_deadline__gt=day) | Q(id__gt=pk))
-    segments = segments[first:]
-    segments[0] = segments[0].filter(after)
-    return segments
+            segments = segments[1:] if descending else segments
+            segments[0][0] += f" AND (current_deadline, id) {after} (%s, %s)"
+            params = [day, pk]
+    union = " UNION ALL ".join(
+        f"(SELECT id, current_deadline FROM scope WHERE {where} ORDER BY {order} LIMIT {size + 1})"
+        for where, order in segments
+    )
+    order = "current_deadline DESC NULLS FIRST, id DESC" if descending else "current_deadline ASC NULLS LAST, id"
+    return f"SELECT id, current_deadline FROM ({union}) seek ORDER BY {order} LIMIT {size + 1}", params
 
 
 def measure_list_page(queryset: QuerySet[Measure], *, position, size: int, descending: bool = False):
     """(rows, next position or None): the page after ``position`` = (deadline or None, id) of the
-    filtered, scoped ``queryset``, in two queries: the seek for the ids, then the rows by id."""
-    parts = [
-        segment.values_list("id", "current_deadline")[: size + 1]
-        for segment in _segments(queryset, position=position, descending=descending)
-    ]
-    if len(parts) > 1:  # one query: UNION ALL of the two seeks, each already limited
-        deadline = F("current_deadline")
-        parts = [parts[0].union(*parts[1:], all=True).order_by(
-            deadline.desc(nulls_first=True) if descending else deadline.asc(nulls_last=True),
-            "-id" if descending else "id",
-        )]
-    keys = list(parts[0][: size + 1])
-    next_position = None
-    if len(keys) > size:
-        keys = keys[:size]
-        pk, day = keys[-1]
-        next_position = _encode(SimpleNamespace(current_deadline=day, pk=pk))
-    return _rows([pk for pk, _day in keys]), next_position
-
-
-def _rows(ids: list[int]) -> list[dict]:
-    if not ids:
-        return []
+    filtered, scoped ``queryset``, in one query."""
+    try:
+        scope, params = (
+            queryset.values_list("id", "current_deadline").order_by()  # no ORDER BY: it would keep PostgreSQL
+            .query.get_compiler(connection=connection).as_sql()      # from inlining the scope into the seek
+        )
+    except EmptyResultSet:  # e.g. a filter on an empty list: nothing to read
+        return [], None
+    seek, seek_params = _seek(position=position, size=size, descending=descending)
     with connection.cursor() as cursor:
-        cursor.execute(_PAGE_SQL, [ids])
-        found = {values[0]: values for values in cursor.fetchall()}
+        cursor.execute(_PAGE_SQL.format(scope=scope, seek=seek, order=_ORDER[descending]), [*params, *seek_params])
+        found = cursor.fetchall()
+    next_position = None
+    if len(found) > size:
+        found = found[:size]
+        last = found[-1]
+        next_position = _encode(SimpleNamespace(current_deadline=last[_DEADLINE], pk=last[0]))
+    return _rows(found), next_position
+
+
+def _rows(found: list[tuple]) -> list[dict]:
     today, iso = local_today(), _datetime_formatter()
     rows = []
-    for pk in ids:
-        values = found[pk]
+    for values in found:
         row = dict(zip(_COLUMNS, values, strict=False))
         (leader_full, leader_user, lead_name, owner_full, owner_user,
          note, percent, progress_at, supporting_ids, supporting_names) = values[len(_COLUMNS):]

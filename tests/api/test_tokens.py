@@ -70,6 +70,15 @@ def test_last_used_is_recorded_at_most_once_a_minute(token_client, org, measure)
         assert token.last_used_at > first
 
 
+def test_a_token_used_within_the_minute_lists_measures_without_a_write(token_client, org, measure,
+                                                                      django_assert_max_num_queries):
+    client, _token = token_client(org.court, org.office)
+    client.get("/api/measures/")  # records the use
+    with django_assert_max_num_queries(4) as captured:  # lockout check, token and user, court tree, the page
+        assert client.get("/api/measures/").status_code == 200
+    assert not [q for q in captured.captured_queries if q["sql"].startswith("UPDATE")]
+
+
 def test_token_writes_go_through_the_same_workflow(token_client, org, measure):
     client, _token = token_client(org.court, org.staff_a)
     response = client.post(f"/api/measures/{measure.pk}/start/", HTTP_IF_MATCH=f'"{measure.pk}-{measure.version}"')
