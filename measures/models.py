@@ -41,7 +41,12 @@ class Measure(models.Model):
 
     OPEN_STATUSES = (Status.NOT_STARTED, Status.IN_PROGRESS, Status.CLOSEOUT_REQUESTED)
 
-    problem = models.ForeignKey(Problem, verbose_name=_("problem"), on_delete=models.CASCADE, related_name="measures")
+    # No index of its own: measure_problem_cover leads with problem_id. Every index here is paid for by
+    # each overdue flag (overdue_since is in measure_overdue_candidates' condition, so those updates
+    # are never HOT and insert into every index); keep only the ones a query needs.
+    problem = models.ForeignKey(
+        Problem, verbose_name=_("problem"), on_delete=models.CASCADE, related_name="measures", db_index=False
+    )
     # Copied from the problem on save: dashboards and lists filter by review without joins.
     review = models.ForeignKey(
         Review, verbose_name=_("review"), on_delete=models.CASCADE, related_name="measures", editable=False
@@ -93,7 +98,6 @@ class Measure(models.Model):
         verbose_name_plural = _("measures")
         ordering = ["problem_id", "order", "id"]
         indexes = [
-            models.Index(fields=["review", "status"], name="measure_review_status"),
             # Serves the dashboards' per-problem counts (reports.dashboards._categories): read in problem
             # order without visiting the table, grouped as they stream, scoped by review_id.
             models.Index(fields=["problem"], name="measure_problem_cover", include=["review", "type", "status"]),
@@ -406,7 +410,10 @@ class MeasureAlert(models.Model):
         REPORT_DUE = "report_due", _("Progress report due")
         LOOKBACK_DUE = "lookback_due", _("Look-back due")
 
-    measure = models.ForeignKey(Measure, verbose_name=_("measure"), on_delete=models.CASCADE, related_name="alerts")
+    # No index of its own: measure_alert_unique leads with measure_id.
+    measure = models.ForeignKey(
+        Measure, verbose_name=_("measure"), on_delete=models.CASCADE, related_name="alerts", db_index=False
+    )
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     key = models.DateField(_("for date"))
     days = models.SmallIntegerField(_("days"), default=0)
