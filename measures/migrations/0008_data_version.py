@@ -4,7 +4,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
     """The sequence behind measures.freshness: cached aggregates are keyed by its last value."""
 
-    dependencies = [("measures", "0006_dashboard_indexes")]
+    dependencies = [("measures", "0007_fewer_measure_indexes")]
 
     operations = [
         migrations.RunSQL(
