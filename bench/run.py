@@ -21,6 +21,7 @@ SCENARIOS = [
     "api_list",
     "dashboard",
     "overdue",
+    "dashboard_1m",  # in the overdue scenario's 1,000,000-measure database
     "ledger_export",
     "bulletin",
     "concurrent",
@@ -90,6 +91,8 @@ def main() -> int:
         if proc.returncode != 0:
             notes[name] = f"failed (exit {proc.returncode}): {proc.stderr.strip().splitlines()[-1:]}"
         print(f"… {name} done in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+    if "dashboard_1m_ms" in results and "dashboard_ms" in results:
+        results["dashboard_ms"]["at_1m"] = results.pop("dashboard_1m_ms")
     output = {
         "machine": {"cores": os.cpu_count(), "python": sys.version.split()[0], "measures": int(size)},
         **{key: results[key] for key in KEYS if key in results},

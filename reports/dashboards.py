@@ -27,7 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Court, Department, User
-from issues.models import Category, Review
+from issues.models import Category
 from measures.filters import (
     EXTENDED_Q,
     OVERDUE_BUCKET_CHOICES,
@@ -37,7 +37,7 @@ from measures.filters import (
 )
 from measures.freshness import cached_aggregate
 from measures.models import Measure, local_today
-from measures.selectors import measure_scope_q, measures_visible_to, reviews_visible_to
+from measures.selectors import measures_visible_to, reviews_visible_to
 
 # The filters a dashboard takes from its URL (bookmarkable); drill-down links carry them on.
 DASHBOARD_PARAMS = ("review", "category", "lead_department", "court", "deadline_from", "deadline_to")
@@ -105,24 +105,9 @@ def dashboard_filter(*, user: User, params: QueryDict | dict) -> MeasureFilter:
         department.label = f"{department.court.short_name or department.court.name} {department.name}" if (
             many_courts) else department.name
     return MeasureFilter(
-        data, queryset=_measures_in_scope(user, tree), reviews=reviews, categories=category_names, courts=courts,
+        data, queryset=measures_visible_to(user), reviews=reviews, categories=category_names, courts=courts,
         departments=departments,
     )
-
-
-def _measures_in_scope(user: User, tree: list[int]) -> QuerySet[Measure]:
-    """``measures_visible_to(user)``; for an office, its court tree given as the ids of the tree's reviews.
-
-    The selector scopes an office by ``review__court_id``, a join to issues_review on every measure
-    row (about a third of an aggregate's time at 100,000 measures, and it rules out the covering index
-    for the per-problem counts and the burn-down's ids). Measures carry ``review_id``, so the same rows
-    are ``review_id IN (the tree's reviews)``. Rewritten only while the selector's rule is exactly that.
-    """
-    if user.is_office and measure_scope_q(user) == Q(review__court_id__in=tree):
-        review_ids = list(Review.objects.filter(court_id__in=tree).values_list("id", flat=True))
-        # [0] matches nothing but still compiles to SQL (an empty IN would raise EmptyResultSet in the raw passes).
-        return Measure.objects.filter(review_id__in=review_ids or [0])
-    return measures_visible_to(user)
 
 
 def dashboard_for(*, user: User, params: QueryDict | dict) -> Dashboard:

@@ -74,7 +74,7 @@ def test_a_token_used_within_the_minute_lists_measures_without_a_write(token_cli
                                                                       django_assert_max_num_queries):
     client, _token = token_client(org.court, org.office)
     client.get("/api/measures/")  # records the use
-    with django_assert_max_num_queries(4) as captured:  # lockout check, token and user, court tree, the page
+    with django_assert_max_num_queries(5) as captured:  # lockout check, token and user, court tree, its reviews, page
         assert client.get("/api/measures/").status_code == 200
     assert not [q for q in captured.captured_queries if q["sql"].startswith("UPDATE")]
 
