@@ -13,7 +13,7 @@ from .models import Category, Finding, Problem, Review
 
 
 class StyledFormMixin:
-    """Bootstrap classes on every widget, and is-invalid on fields with errors (as measures.forms)."""
+    """Bootstrap classes on every widget, and is-invalid on fields with errors (measures.forms too)."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

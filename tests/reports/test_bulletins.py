@@ -8,6 +8,7 @@ import pytest
 import time_machine
 from django.db import connection
 from docx import Document
+from docx.oxml.ns import qn
 from openpyxl import load_workbook
 
 from measures import workflow
@@ -128,8 +129,10 @@ def test_the_word_document_reads_like_an_official_bulletin(monthly_review):
     assert "(一)已整改完成的问题" in texts and "(二)正在推进整改的问题" in texts
     assert any(t.startswith("1.关于“") for t in texts)
     assert any("预计于2026年6月完成" in t for t in texts)
-    title_run = doc.paragraphs[1].runs[0]
-    assert title_run._element.rPr.rFonts.get("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}eastAsia") == "方正小标宋简体"
+    title_style = doc.paragraphs[1].style
+    assert title_style.element.rPr.rFonts.get(qn("w:eastAsia")) == "方正小标宋简体"
+    assert title_style.font.size.pt == 22
+    assert doc.paragraphs[4].style.paragraph_format.first_line_indent.pt == 32  # 仿宋 三号, indented two characters
     section = doc.sections[0]
     assert (round(section.page_width.mm), round(section.page_height.mm)) == (210, 297)
 
