@@ -3,7 +3,9 @@
 Each scan is one set-based statement whose WHERE clause is the claim (the healthchecks pattern):
 running it twice in a row, or twice at once, changes nothing the second time, because the rows
 it would touch no longer match, and every alert it writes is unique per (measure, kind, key, days)
-and inserted with ON CONFLICT DO NOTHING. Dates are judged in Asia/Shanghai (settings.TIME_ZONE).
+and inserted only where none exists (ON CONFLICT DO NOTHING; NOT EXISTS for the overdue alerts,
+which only the scan holding the measure's row lock writes). Dates are judged in Asia/Shanghai
+(settings.TIME_ZONE).
 """
 
 import datetime
@@ -33,6 +35,10 @@ def overdue_scan(*, today: datetime.date | None = None) -> int:
         # measures) costs less than the index (50-100 ms) on paper. The index matches this WHERE: it
         # is never the worse plan, the first-ever scan included.
         cur.execute("SET LOCAL enable_seqscan = off")
+        # For the same reason the alert insert's anti-join would hash every alert ever written
+        # (150 ms on a daily scan once the outbox holds 400,000 rows): probe the unique index instead.
+        cur.execute("SET LOCAL enable_hashjoin = off")
+        cur.execute("SET LOCAL enable_mergejoin = off")
         cur.execute(
             f"""
             WITH flagged AS (
@@ -41,9 +47,16 @@ def overdue_scan(*, today: datetime.date | None = None) -> int:
                   AND status IN {OPEN} AND type <> 'ongoing'
                 RETURNING id, overdue_since
             ), alerts AS (
+                -- NOT EXISTS rather than ON CONFLICT: a measure closed and reopened with the same
+                -- deadline has its alert already; nobody else can insert one meanwhile, since only
+                -- the scan that flagged the row (holding its lock) writes 'overdue' alerts. The
+                -- anti-join costs about 1 s less than speculative inserts for a first-ever scan.
                 INSERT INTO measures_measurealert (measure_id, kind, key, days, created_at)
-                SELECT id, 'overdue', overdue_since, 0, now() FROM flagged
-                ON CONFLICT DO NOTHING
+                SELECT f.id, 'overdue', f.overdue_since, 0, now() FROM flagged f
+                WHERE NOT EXISTS (
+                    SELECT 1 FROM measures_measurealert a
+                    WHERE a.measure_id = f.id AND a.kind = 'overdue' AND a.key = f.overdue_since AND a.days = 0
+                )
             )
             SELECT count(*) FROM flagged
             """,
