@@ -6,32 +6,27 @@ three model instances per row (profiled on a loaded machine); these rows cost ab
 The detail endpoint and the workflow actions keep MeasureSerializer, which stays the documented
 shape of a list row (drf-spectacular reads it; schemathesis checks the rows against it).
 
-The keyset seek is done per segment — measures with a deadline, then those without (长期坚持) —
-so each part is a range scan on the (current_deadline, id) index. One query with
-``deadline > d OR (deadline = d AND id > n) OR deadline IS NULL`` cannot seek: PostgreSQL walked
-the index from the start and filtered 50,000 rows at half depth (~25 ms).
+The keyset seek is measures.pagination's, the /my/ page's too.
 """
 
 from types import SimpleNamespace
 
-from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from ..models import Measure, local_today
-from ..pagination import _encode
+from ..pagination import _encode, seek_sql
 from .etags import measure_etag
 
-# The page's measures with what each row shows, in one statement: the seek ({seek}, below) finds the
-# ids in the filtered scope ({scope}: the ORM's query for it), then the rows are read by id. Written
+# The page's measures with what each row shows, in one statement: the seek ({seek}:
+# measures.pagination.seek_sql over the filtered scope) finds the ids, then the rows are read by id. Written
 # out here, it costs the ORM nothing to build (the ORM's version with three latest-progress
 # subqueries, four joins and the scope took ~10 ms to compile and plan per request; the seek's two
 # segments as a union of querysets ~2 ms to compile), and the seek costs no round trip of its own.
 # Keys are MeasureSerializer's; the supporting departments come in Department's ordering.
 _PAGE_SQL = """
-WITH scope AS NOT MATERIALIZED ({scope}),
-page AS MATERIALIZED ({seek})
+WITH page AS MATERIALIZED ({seek})
 SELECT m.id, m.review_id, m.problem_id, m."order", m.text, m.type, m.target,
        m.responsible_leader_id, m.lead_department_id, m.owner_id, m.report_frequency,
        m.original_deadline, m.current_deadline, m.progress_percent, m.status, m.overdue_since,
@@ -98,50 +93,15 @@ def _datetime_formatter():
     return iso
 
 
-def _seek(*, position, size: int, descending: bool) -> tuple[str, list]:
-    """The ids (with their deadlines) that follow ``position`` in list order, and the parameters.
-
-    Each segment reads ``scope`` (inlined by PostgreSQL, NOT MATERIALIZED) in its own order with
-    its own limit, so each is a range scan on the (current_deadline, id) index: a row-value
-    comparison is one range seek."""
-    dated, undated = "current_deadline IS NOT NULL", "current_deadline IS NULL"
-    if descending:  # deadline DESC NULLS FIRST, id DESC: undated first
-        segments = [[undated, "id DESC"], [dated, "current_deadline DESC, id DESC"]]
-    else:  # deadline ASC NULLS LAST, id ASC
-        segments = [[dated, "current_deadline, id"], [undated, "id"]]
-    params = []
-    if position is not None:
-        day, pk = position
-        after = "<" if descending else ">"
-        if day is None:  # within the undated measures
-            segments = segments if descending else segments[1:]
-            segments[0][0] += f" AND id {after} %s"
-            params = [pk]
-        else:
-            segments = segments[1:] if descending else segments
-            segments[0][0] += f" AND (current_deadline, id) {after} (%s, %s)"
-            params = [day, pk]
-    union = " UNION ALL ".join(
-        f"(SELECT id, current_deadline FROM scope WHERE {where} ORDER BY {order} LIMIT {size + 1})"
-        for where, order in segments
-    )
-    order = "current_deadline DESC NULLS FIRST, id DESC" if descending else "current_deadline ASC NULLS LAST, id"
-    return f"SELECT id, current_deadline FROM ({union}) seek ORDER BY {order} LIMIT {size + 1}", params
-
-
 def measure_list_page(queryset: QuerySet[Measure], *, position, size: int, descending: bool = False):
     """(rows, next position or None): the page after ``position`` = (deadline or None, id) of the
     filtered, scoped ``queryset``, in one query."""
-    try:
-        scope, params = (
-            queryset.values_list("id", "current_deadline").order_by()  # no ORDER BY: it would keep PostgreSQL
-            .query.get_compiler(connection=connection).as_sql()      # from inlining the scope into the seek
-        )
-    except EmptyResultSet:  # e.g. a filter on an empty list: nothing to read
+    seek = seek_sql(queryset, position=position, size=size, descending=descending)
+    if seek is None:
         return [], None
-    seek, seek_params = _seek(position=position, size=size, descending=descending)
+    seek, params = seek
     with connection.cursor() as cursor:
-        cursor.execute(_PAGE_SQL.format(scope=scope, seek=seek, order=_ORDER[descending]), [*params, *seek_params])
+        cursor.execute(_PAGE_SQL.format(seek=seek, order=_ORDER[descending]), params)
         found = cursor.fetchall()
     next_position = None
     if len(found) > size:
