@@ -18,7 +18,6 @@ import sys
 import tempfile
 import uuid
 from pathlib import Path
-from urllib.parse import urlparse, urlunparse
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -44,11 +43,6 @@ def table_counts(url: str) -> dict[str, int]:
         return {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables}  # noqa: S608
 
 
-def with_database(url: str, name: str) -> str:
-    parts = urlparse(url)
-    return urlunparse(parts._replace(path="/" + name))
-
-
 def evidence_records(url: str) -> list[tuple[str, str]]:
     import psycopg
 
@@ -66,9 +60,9 @@ def main(argv=None) -> int:
     django.setup()
     from django.conf import settings
 
-    db = settings.DATABASES["default"]
-    url = f"postgresql://{db['USER']}" + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "") + \
-        f"@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    from courtreform.childenv import database_url, with_database
+
+    url = database_url(settings.DATABASES["default"])
     evidence_root = Path(settings.MEDIA_ROOT)
     scratch = f"backup_check_{uuid.uuid4().hex[:10]}"
     workdir = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="backup-check-"))
