@@ -29,8 +29,10 @@ def database_url(settings_dict: dict | None = None, *, name: str | None = None) 
     user = quote(settings_dict.get("USER") or "", safe="")
     password = settings_dict.get("PASSWORD") or ""
     credentials = user + (":" + quote(password, safe="") if password else "")
-    host = settings_dict.get("HOST") or ""
-    port = str(settings_dict.get("PORT") or "")
+    options = settings_dict.get("OPTIONS") or {}
+    # dj-database-url puts a ?host=/socket/dir into OPTIONS, not HOST: both are the server's address.
+    host = settings_dict.get("HOST") or options.get("host") or ""
+    port = str(settings_dict.get("PORT") or options.get("port") or "")
     query: dict[str, str] = {}
     if host.startswith("/"):
         query["host"] = host
@@ -39,7 +41,6 @@ def database_url(settings_dict: dict | None = None, *, name: str | None = None) 
         netloc = f"{credentials}@" if credentials else ""
     else:
         netloc = (f"{credentials}@" if credentials else "") + (host or "127.0.0.1") + (f":{port}" if port else "")
-    options = settings_dict.get("OPTIONS") or {}
     query.update({key: str(options[key]) for key in _URL_OPTIONS if options.get(key) not in (None, "")})
     database = quote(name or settings_dict["NAME"], safe="")
     return urlunsplit(("postgresql", netloc, "/" + database, urlencode(query, safe="/"), ""))

@@ -23,8 +23,9 @@ def test_a_socket_directory_survives_the_url_and_parses_back_to_the_same_server(
     parsed = dj_database_url.parse(url)
 
     assert url == "postgresql://postgres@/test_courtreform_gw0?host=/tmp/clone/var/pg/data"
-    assert (parsed["HOST"], parsed["NAME"], parsed["USER"]) == ("/tmp/clone/var/pg/data", "test_courtreform_gw0",
-                                                                "postgres")
+    assert parsed["OPTIONS"]["host"] == "/tmp/clone/var/pg/data"
+    assert (parsed["NAME"], parsed["USER"]) == ("test_courtreform_gw0", "postgres")
+    assert database_url(parsed) == url  # what settings hold after parsing builds the same URL again
 
 
 def test_a_tcp_server_keeps_its_port_password_and_ssl_mode():

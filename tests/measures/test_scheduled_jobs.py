@@ -205,7 +205,8 @@ def test_a_review_counting_working_days_reminds_before_a_holiday_not_after_it(or
                              feedback_date=datetime.date(2026, 1, 10))
     problem = f.ProblemFactory(category=f.CategoryFactory(review=review))
     f.MeasureFactory(problem=problem, lead_department=org.dept_a, original_deadline=datetime.date(2026, 10, 9))
-    calendar_review = f.ReviewFactory(court=org.court, reminder_days=[3], feedback_date=datetime.date(2026, 1, 10))
+    calendar_review = f.ReviewFactory(court=org.court, reminder_days=[3], reminder_working_days=False,
+                                      feedback_date=datetime.date(2026, 1, 10))
     f.MeasureFactory(problem=f.ProblemFactory(category=f.CategoryFactory(review=calendar_review)),
                      lead_department=org.dept_a, original_deadline=datetime.date(2026, 10, 9))
     with at(datetime.date(2026, 9, 30)):
