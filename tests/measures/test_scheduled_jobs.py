@@ -192,6 +192,7 @@ def test_notifications_wait_in_the_outbox_while_the_broker_is_down_and_are_sent_
     assert [m.to for m in mail.outbox] == [["head@court.local"]]
 
 
+@pytest.mark.django_db  # the administrator's holiday table is read first
 def test_working_days_skip_the_national_day_holiday_and_count_the_make_up_saturday():
     from measures.calendar import add_working_days
 
