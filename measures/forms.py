@@ -59,7 +59,7 @@ class DecisionForm(VersionedForm):
 
 class LookBackForm(StyledForm):
     outcome = forms.ChoiceField(
-        label=_("Outcome"), widget=forms.RadioSelect(attrs={"class": "form-check-input me-1"}),
+        label=_("Outcome"), widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
         choices=[("held", _("Held: the rectification stayed in place")), ("relapsed", _("Relapsed: reopen it"))],
     )
     note = forms.CharField(label=_("What the look-back found"), required=False,
@@ -122,7 +122,7 @@ class RuleForm(StyledForm):
                                                 empty_label=_("(the court)"))
     other_measures = forms.ModelMultipleChoiceField(
         label=_("Other measures of this problem it answers"), queryset=None, required=False,
-        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input me-1"}),
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
     )
     on_problem = forms.BooleanField(label=_("Also link it to the problem"), required=False, initial=True,
                                     widget=forms.CheckboxInput(attrs={"class": "form-check-input"}))

@@ -518,13 +518,15 @@ class DemoBuilder:
             if office is None:
                 continue
             seen: set[str] = set()
-            for measure in review.measures.select_related("problem", "review").order_by("id"):
+            # Only finished work has adopted its rule; an open measure's 《…》 is still the plan.
+            closed = review.measures.filter(completed_on__isnull=False)
+            for measure in closed.select_related("problem", "review").order_by("id"):
                 for name in data.RULE_NAME.findall(f"{measure.text} {measure.result}"):
                     if name in seen or any(word in name for word in data.RULE_NOT_OURS):
                         continue
                     seen.add(name)
                     rule_register(actor=office, name=f"《{name}》", measures=[measure], problems=[measure.problem],
-                                  adopted_on=min(measure.completed_on or self.today, self.today),
+                                  adopted_on=measure.completed_on,
                                   issuing_department=measure.lead_department)
                     count += 1
         return count
