@@ -7,9 +7,10 @@ FROM node:22-slim AS assets
 WORKDIR /src
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund --loglevel=error
-# Keep only the folders settings.STATICFILES_DIRS serves as static/vendor/<name>/.
+# Keep only the folders settings.STATICFILES_DIRS serves as static/vendor/<name>/ (the same list:
+# tests/deploy/test_dockerfile.py compares them).
 RUN set -eu; mkdir /vendor; \
-    for dir in bootstrap/dist bootstrap-icons/font echarts/dist htmx.org/dist; do \
+    for dir in bootstrap/dist bootstrap-icons/font echarts/dist; do \
         mkdir -p "/vendor/$(dirname "$dir")"; cp -a "node_modules/$dir" "/vendor/$dir"; \
     done
 
@@ -45,6 +46,11 @@ COPY --from=source /src/ ./
 # refreshes it with collectstatic on every upgrade, as the app user: hence the chown below).
 # The SECRET_KEY here exists only for this command and is not kept in the image.
 RUN SECRET_KEY=build-time-only-not-a-secret python manage.py collectstatic --noinput -v 0
+
+# openssl: deploy/tls-init.sh, the compose "tls" service, checks the certificate or makes a
+# self-signed one (it is already in the slim image through ca-certificates; say so explicitly).
+RUN apt-get update && apt-get install -y --no-install-recommends openssl \
+    && rm -rf /var/lib/apt/lists/*
 
 # Non-root. Evidence lives in a volume mounted at $EVIDENCE_ROOT, created here so that a fresh
 # named volume inherits the app user's ownership.
