@@ -193,7 +193,7 @@ def app_environment(compose: dict) -> dict[str, str]:
     variables = {"POSTGRES_PASSWORD": "image-check", "SECRET_KEY": secret}
     env = {key: interpolate(str(value), variables) for key, value in compose["services"]["web"]["environment"].items()}
     env.update(DATABASE_URL=DATABASE_URL, REDIS_URL=REDIS_URL, SECRET_KEY=secret,
-               ALLOWED_HOSTS="127.0.0.1,localhost", HOSTNAME=socket.gethostname())
+               ALLOWED_HOSTS="127.0.0.1,localhost")
     return env
 
 
