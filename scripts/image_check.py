@@ -402,7 +402,9 @@ def main() -> int:
     finally:
         container.close()
     timings["total"] = time.monotonic() - started
-    say(f"image {IMAGE}: {size / 1e6:.0f} MB")
+    base = json.loads(output("podman", "image", "inspect", "docker.io/library/python:3.11-slim"))[0]["Size"]
+    say(f"image {IMAGE}: {size / 1e6:.0f} MB, of which {(size - base) / 1e6:.0f} MB on top of the "
+        f"python:3.11-slim base ({base / 1e6:.0f} MB here)")
     for name, seconds in timings.items():
         say(f"{name}: {seconds:.1f} s")
     say("OK")

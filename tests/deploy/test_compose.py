@@ -63,7 +63,8 @@ def test_nginx_config_matches_the_app_settings():
 
 def test_env_example_lists_every_variable_the_compose_file_needs():
     example = (ROOT / ".env.example").read_text()
-    for name in ("SECRET_KEY=", "POSTGRES_PASSWORD=", "ALLOWED_HOSTS=", "HTTP_PORT=", "LOG_FORMAT="):
+    for name in ("SECRET_KEY=", "POSTGRES_PASSWORD=", "ALLOWED_HOSTS=", "HTTP_PORT=", "HTTPS_PORT=", "TLS_DIR=",
+                 "LOG_FORMAT="):
         assert name in example
 
 
@@ -141,3 +142,8 @@ def test_the_image_carries_every_front_end_folder_the_settings_serve_and_no_othe
     copied = set(dockerfile.split("for dir in ", 1)[1].split(";", 1)[0].split())
 
     assert copied == served
+
+
+def test_the_courts_private_key_stays_out_of_the_image_and_out_of_git():
+    assert "tls" in (ROOT / ".dockerignore").read_text().splitlines()
+    assert "tls/" in (ROOT / ".gitignore").read_text().splitlines()
