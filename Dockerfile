@@ -40,7 +40,9 @@ RUN pip install .
 
 # openssl: deploy/tls-init.sh, the compose "tls" service, checks the certificate or makes a
 # self-signed one (it is already in the slim image through ca-certificates; say so explicitly).
-RUN apt-get update && apt-get install -y --no-install-recommends openssl \
+# postgresql-client (15 in Debian bookworm, like the postgres:15 service): pg_dump, pg_restore and
+# psql for the backup and `python scripts/backup_check.py` (README, 备份与恢复).
+RUN apt-get update && apt-get install -y --no-install-recommends openssl postgresql-client \
     && rm -rf /var/lib/apt/lists/*
 
 # Non-root. Evidence lives in a volume mounted at $EVIDENCE_ROOT, created here so that a fresh

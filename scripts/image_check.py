@@ -9,8 +9,9 @@ Docker engine (podman with chroot isolation).
    (HTTPS=1 included), run with ``buildah run --isolation chroot`` against the PostgreSQL and Redis
    of IMAGE_CHECK_DATABASE_URL / IMAGE_CHECK_REDIS_URL (the host's network is shared): migrate, the
    web server (/healthz, /readyz, a vendored and an own static file, the login page, the plain-HTTP
-   redirect, the compose healthcheck), ``check --deploy``, and the worker until it answers
-   ``celery inspect ping`` (the compose healthcheck command).
+   redirect, the compose healthcheck), ``check --deploy``, the "tls" service's command,
+   ``scripts/backup_check.py``, and the worker until it answers ``celery inspect ping`` (the
+   compose healthcheck command).
 4. docker-compose.yml against the compose specification's JSON schema (check-jsonschema), and every
    command and healthcheck of the app's services exists in the image.
 
@@ -52,17 +53,21 @@ HOST_CA = Path("/etc/ssl/certs/ca-certificates.crt")
 # The stand-ins. Only this check makes them; the shipped Dockerfile names the official images.
 # The RUN steps of a build reach the registries through this machine's proxy, whose certificate
 # authority is in the host's bundle only: the stand-ins carry that bundle and point pip/npm at it.
+# Like Debian's official images, apt keeps no package caches in the layers (docker-clean).
+LIKE_OFFICIAL = r"""FROM {debian}
+RUN printf '%s\n' 'DPkg::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/*.bin || true"; };' \
+    'APT::Update::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/*.bin || true"; };' \
+    'Dir::Cache::pkgcache ""; Dir::Cache::srcpkgcache "";' > /etc/apt/apt.conf.d/docker-clean
+"""
 STAND_INS = {
-    "python:3.11-slim": """\
-FROM {debian}
+    "python:3.11-slim": LIKE_OFFICIAL + """\
 RUN apt-get update && apt-get install -y --no-install-recommends python3.11 python3-venv ca-certificates \\
     && rm -rf /var/lib/apt/lists/*
 # The official image's python and pip are first on the PATH and install system-wide: a venv does it.
 RUN python3.11 -m venv /opt/python
 ENV PATH=/opt/python/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 """,
-    "node:22-slim": """\
-FROM {debian}
+    "node:22-slim": LIKE_OFFICIAL + """\
 RUN apt-get update && apt-get install -y --no-install-recommends nodejs npm ca-certificates \\
     && rm -rf /var/lib/apt/lists/*
 """,
@@ -121,7 +126,7 @@ def debian_base() -> None:
 
 
 def stand_in_containerfile(name: str) -> str:
-    text = STAND_INS[name].format(debian=DEBIAN) + CA_LINES
+    text = STAND_INS[name].replace("{debian}", DEBIAN) + CA_LINES
     return text + f"LABEL org.courtreform.stand-in={hashlib.sha256(text.encode()).hexdigest()[:16]}\n"
 
 
@@ -397,6 +402,9 @@ def main() -> int:
         expect("`manage.py check --deploy` is clean with the compose environment", result.returncode == 0,
                result.stdout + result.stderr)
         check_tls_service(container, compose)
+        result = container.run(["python", "scripts/backup_check.py"], check=False, capture_output=True, text=True)
+        expect("backup-check inside the image (pg_dump, tar, pg_restore, verify_audit)",
+               result.returncode == 0 and "backup-check: OK" in result.stderr, (result.stdout + result.stderr)[-3000:])
         check_web(container, compose, logs)
         check_worker(container, compose, logs)
     finally:
