@@ -241,6 +241,21 @@ class Container:
         run("buildah", "rm", CONTAINER, check=False, stdout=subprocess.DEVNULL)
 
 
+def servers_reachable() -> None:
+    """Before a long build: the image's processes reach these servers over TCP (a unix socket, like the
+    embedded PostgreSQL's, is in a directory only its owner may enter, not the image's app user)."""
+    import psycopg
+    import redis
+
+    parts = urlparse(DATABASE_URL)
+    try:
+        psycopg.connect(urlunparse(parts._replace(path="/postgres")), connect_timeout=5).close()
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=5).ping()
+    except Exception as error:  # any failure here is reported as it is, and ends the check
+        raise SystemExit(f"image-check: FAILED: PostgreSQL {DATABASE_URL} / Redis {REDIS_URL} not reachable "
+                         f"(set IMAGE_CHECK_DATABASE_URL / IMAGE_CHECK_REDIS_URL): {error}") from error
+
+
 def fresh_database() -> None:
     import psycopg
 
@@ -379,6 +394,7 @@ def main() -> int:
         if not shutil.which(tool):
             raise SystemExit(f"image-check: {tool} is not installed (make image-deps)")
     started = time.monotonic()
+    servers_reachable()
     compose = compose_file()
     validate_compose()
     with timed("stand-in bases"):
