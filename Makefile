@@ -6,7 +6,8 @@ MANAGE := $(PY) manage.py
 STACK := $(PY) scripts/stack.py
 export DEMO ?= 1
 
-.PHONY: run test setup assets browser-deps bench-deps stack db demo bench lint messages stop clean backup-check
+.PHONY: run test setup assets browser-deps bench-deps stack db demo bench lint messages stop clean backup-check \
+	image-deps image-check
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -75,6 +76,16 @@ bench: stack bench-deps
 # Dump the database and the evidence, restore into a scratch database, compare row counts and checksums.
 backup-check: stack
 	$(PY) scripts/backup_check.py
+
+# podman (no Docker engine needed), buildah to run the built image, debootstrap for the stand-in bases.
+image-deps:
+	@command -v podman >/dev/null && command -v buildah >/dev/null && command -v debootstrap >/dev/null || \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq podman buildah debootstrap >/dev/null)
+
+# Build the production image with podman and run its commands against this machine's PostgreSQL and
+# Redis (IMAGE_CHECK_DATABASE_URL / IMAGE_CHECK_REDIS_URL); see scripts/image_check.py and the README.
+image-check: setup image-deps
+	$(PY) scripts/image_check.py
 
 lint: setup
 	$(VENV)/bin/ruff check .

@@ -1,9 +1,11 @@
 """``make backup-check``: prove that a backup restores.
 
-1. pg_dump the database (custom format) and copy the evidence directory (EVIDENCE_ROOT),
-2. restore the dump into a scratch database,
-3. compare the row count of every table, and the SHA-256 of every evidence file against the
-   database's record (Evidence.sha256) and against the copy,
+The commands are the README's backup and restore procedure ("备份与恢复"):
+1. pg_dump the database (custom format), then tar the evidence directory (EVIDENCE_ROOT),
+2. pg_restore the dump into a scratch database and untar the evidence into a scratch directory,
+3. compare the row count of every table; check the SHA-256 of every restored evidence file against
+   the database's record (Evidence.sha256) and the live file; run `manage.py verify_audit` on the
+   restored database (the audit log's hash chain must survive the restore),
 4. drop the scratch database; exit 1 on any mismatch.
 
 Usage: python scripts/backup_check.py [--keep DIR]   (DATABASE_URL / EVIDENCE_ROOT as for manage.py)
@@ -94,18 +96,21 @@ def main(argv=None) -> int:
     workdir = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="backup-check-"))
     workdir.mkdir(parents=True, exist_ok=True)
     dump = workdir / "database.dump"
+    archive = workdir / "evidence.tar.gz"
     copy = workdir / "evidence"
     problems: list[str] = []
     admin_url = with_database(url, "postgres")
     tools = pg_tools(url)
     try:
         subprocess.run([tools["pg_dump"], "--format=custom", "--no-owner", f"--file={dump}", url], check=True)
-        if evidence_root.exists():
-            shutil.copytree(evidence_root, copy, dirs_exist_ok=True)
+        evidence_root.mkdir(parents=True, exist_ok=True)
+        subprocess.run(["tar", "-C", str(evidence_root), "-czf", str(archive), "."], check=True)
         subprocess.run([tools["psql"], admin_url, "-q", "-c", f'CREATE DATABASE "{scratch}"'], check=True)
         scratch_url = with_database(url, scratch)
         subprocess.run([tools["pg_restore"], "--no-owner", "--exit-on-error", f"--dbname={scratch_url}", str(dump)],
                        check=True)
+        copy.mkdir()
+        subprocess.run(["tar", "-C", str(copy), "-xzf", str(archive)], check=True)
         source, restored = table_counts(url), table_counts(scratch_url)
         for table in sorted(set(source) | set(restored)):
             if source.get(table) != restored.get(table):
@@ -119,7 +124,12 @@ def main(argv=None) -> int:
                 problems.append(f"evidence {name}: SHA-256 differs from the recorded one")
             elif original.exists() and sha256(original) != recorded:
                 problems.append(f"evidence {name}: the live file differs from the recorded SHA-256")
-        print(f"backup-check: {len(source)} tables, {sum(source.values())} rows, {len(files)} evidence files")
+        audit = subprocess.run([sys.executable, str(ROOT / "manage.py"), "verify_audit"], capture_output=True,
+                               text=True, env={**os.environ, "DATABASE_URL": scratch_url, "LOG_LEVEL": "WARNING"})
+        if audit.returncode:
+            problems.append(f"restored audit log: {audit.stderr.strip().splitlines()[-1:]}")
+        print(f"backup-check: {len(source)} tables, {sum(source.values())} rows, {len(files)} evidence files; "
+              f"restored audit log: {audit.stdout.strip()}")
     except subprocess.CalledProcessError as error:
         problems.append(f"command failed: {' '.join(map(str, error.cmd[:2]))} (exit {error.returncode})")
     finally:

@@ -32,3 +32,12 @@ def test_a_damaged_evidence_file_fails_the_backup_check(org, measure, drive, set
     result = backup_check(settings.MEDIA_ROOT)
     assert result.returncode == 1
     assert "SHA-256" in result.stderr
+
+
+def test_the_restored_database_keeps_an_intact_audit_chain(org, measure, drive, settings):
+    drive.closed(measure)
+
+    result = backup_check(settings.MEDIA_ROOT)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "restored audit log: Audit chain intact" in result.stdout
