@@ -21,10 +21,13 @@ node_modules/.installed: package.json package-lock.json
 assets: node_modules/.installed
 
 # Debian's chromium for the browser tests (Playwright's own download does not work offline),
-# and a CJK font so Chinese does not render as empty boxes in screenshots and PDFs.
+# a CJK font so Chinese does not render as empty boxes in screenshots and PDFs, and pango for
+# WeasyPrint (the bulletin PDFs).
 browser-deps:
-	@if ! command -v chromium >/dev/null || ! fc-list 2>/dev/null | grep -qi "noto.*cjk"; then \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	@if ! command -v chromium >/dev/null || ! fc-list 2>/dev/null | grep -qi "noto.*cjk" \
+		|| ! ldconfig -p 2>/dev/null | grep -q libpangoft2-1.0; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk \
+			libpango-1.0-0 libpangoft2-1.0-0 >/dev/null; \
 	fi
 
 setup: $(VENV)/.installed assets

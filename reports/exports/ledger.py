@@ -443,6 +443,8 @@ def _styles(ws) -> CellStyles:
     border = Border(left=thin, right=thin, top=thin, bottom=thin)
     wrap_center = Alignment(horizontal="center", vertical="center", wrap_text=True)
     wrap_left = Alignment(horizontal="left", vertical="center", wrap_text=True)
+    # A category or problem merged over many rows (and pages) starts at its first row, not halfway down.
+    wrap_top = Alignment(horizontal="left", vertical="top", wrap_text=True)
     body = Font(name=BODY_FONT, size=BODY_SIZE)
     overdue_font = Font(name=BODY_FONT, size=BODY_SIZE, color="9C0006")
     overdue_fill = PatternFill("solid", fgColor=OVERDUE_FILL)
@@ -452,7 +454,7 @@ def _styles(ws) -> CellStyles:
     styles.add("as_of", font=Font(name=BODY_FONT, size=11), alignment=Alignment(horizontal="right"))
     styles.add("header", font=Font(name=HEADER_FONT, size=HEADER_SIZE, bold=True), alignment=wrap_center, border=border,
                fill=PatternFill("solid", fgColor=HEADER_FILL))
-    styles.add("group", font=body, alignment=wrap_left, border=border)
+    styles.add("group", font=body, alignment=wrap_top, border=border)
     styles.add("text", font=body, alignment=wrap_left, border=border)
     styles.add("center", font=body, alignment=wrap_center, border=border)
     styles.add("date", font=body, alignment=wrap_center, border=border, number_format=DATE_NUMBER_FORMAT)

@@ -126,7 +126,7 @@ def test_the_word_document_reads_like_an_official_bulletin(monthly_review):
     assert texts[1] == f"关于{review.title.removesuffix('整改')}整改情况的通报"
     assert texts[3] == "2026年6月30日"
     assert "一、整改工作总体情况" in texts
-    assert "(一)已整改完成的问题" in texts and "(二)正在推进整改的问题" in texts
+    assert "（一）已整改完成的问题" in texts and "（二）正在推进整改的问题" in texts
     assert any(t.startswith("1.关于“") for t in texts)
     assert any("预计于2026年6月完成" in t for t in texts)
     title_style = doc.paragraphs[1].style
