@@ -25,7 +25,7 @@ from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_TAB_ALIGNMENT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Mm, Pt
+from docx.shared import Mm, Pt, RGBColor
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.cell_range import CellRange
@@ -39,6 +39,7 @@ from .exports.ledger import STATUS_WORDS, TYPE_WORDS
 
 PHRASES = {
     "title": "关于{review}整改情况的通报",
+    "masthead": "整改工作专项通报",
     "number": "第{number}期",
     "issuer": "{court}整改工作领导小组办公室",
     "overview": "一、整改工作总体情况",
@@ -133,9 +134,9 @@ def quoted(text: str) -> str:
 
 @dataclass
 class Block:
-    """One piece of the document. ``kind``: number, title, issuer, date, h1, h2, h3, p, note, table,
-    colophon. A table has ``rows`` (the first is the header); the colophon has ``cc``, ``issuer`` and
-    ``printed``."""
+    """One piece of the document. ``kind``: masthead, number, issuer_line, title, h1, h2, h3, p, note,
+    table, colophon. A table has ``rows`` (the first is the header); the issuer line has ``issuer`` and
+    (the period's end) ``printed``; the colophon has ``cc``, ``issuer`` and ``printed``."""
 
     kind: str
     text: str = ""
@@ -206,10 +207,10 @@ def bulletin_content(bulletin) -> list[Block]:
     court = s["review"]["court"]
     issuer = PHRASES["issuer"].format(court=court)
     blocks = [
+        Block("masthead", PHRASES["masthead"]),
         Block("number", PHRASES["number"].format(number=bulletin.number)),
+        Block("issuer_line", issuer=issuer, printed=chinese_date(s["period_end"])),
         Block("title", PHRASES["title"].format(review=_subject(s["review"]["title"]))),
-        Block("issuer", issuer),
-        Block("date", chinese_date(s["period_end"])),
     ]
     if not t["measures"]:
         blocks.append(Block("p", PHRASES["empty"]))
@@ -222,6 +223,7 @@ def bulletin_content(bulletin) -> list[Block]:
     ))
     for block in blocks:
         block.text = official_punctuation(block.text)
+        block.issuer = official_punctuation(block.issuer)
         block.rows = [[official_punctuation(str(v)) for v in row] for row in block.rows]
         block.cc = official_punctuation(block.cc)
     return blocks
@@ -285,8 +287,6 @@ def _body_blocks(s: dict) -> list[Block]:
 LOOKS = {
     "number": (BODY_FONT, 16, False, WD_ALIGN_PARAGRAPH.CENTER, False),
     "title": (TITLE_FONT, 22, False, WD_ALIGN_PARAGRAPH.CENTER, False),
-    "issuer": (BODY_FONT, 16, False, WD_ALIGN_PARAGRAPH.CENTER, False),
-    "date": (BODY_FONT, 16, False, WD_ALIGN_PARAGRAPH.CENTER, False),
     "h1": (HEADING_FONT, 16, False, None, True),
     "h2": (SUBHEADING_FONT, 16, False, None, True),
     "h3": (BODY_FONT, 16, True, None, True),
@@ -294,7 +294,10 @@ LOOKS = {
     "note": (SUBHEADING_FONT, 14, False, None, True),
 }
 TEXT_WIDTH_MM = 210 - 28 - 26  # 版心 156 mm on A4
+TEXT_WIDTH_PT = TEXT_WIDTH_MM / 25.4 * 72
 TABLE_SIZE = 12
+MASTHEAD_SIZE = 36
+RED = RGBColor(0xFF, 0x00, 0x00)
 COLOPHON_SIZE = 14
 PAGE_NUMBER_SIZE = 14  # 四号
 
@@ -370,7 +373,7 @@ def _page_number_footer(footer, align) -> None:
     _font(paragraph.add_run(" " + EM_DASH), PAGE_NUMBER_FONT, PAGE_NUMBER_SIZE)
 
 
-def _border(paragraph, *edges_and_sizes: tuple[str, int]) -> None:
+def _border(paragraph, *edges_and_sizes: tuple[str, int], color: str = "000000") -> None:
     """Rules above/below a paragraph; size in eighths of a point (GB/T 9704: 0.35 mm ≈ 8, 0.25 mm ≈ 6)."""
     p_pr = paragraph._p.get_or_add_pPr()
     borders = OxmlElement("w:pBdr")
@@ -379,17 +382,36 @@ def _border(paragraph, *edges_and_sizes: tuple[str, int]) -> None:
         element.set(qn("w:val"), "single")
         element.set(qn("w:sz"), str(size))
         element.set(qn("w:space"), "1")
-        element.set(qn("w:color"), "000000")
+        element.set(qn("w:color"), color)
         borders.append(element)
     p_pr.append(borders)
 
 
-def colophon_size(block: Block, width_pt: float) -> float:
-    """四号 (14 pt) unless 印发机关 and 印发日期 would not share one line: then the largest half-point
-    size at which they do. Counted in half characters, with one character in at each side, a gap of
-    two, and room for the space a word processor puts between Chinese and digits."""
+def _masthead(doc, block: Block) -> None:
+    """版头: the bulletin's name in red 小标宋, centred, above the issue number."""
+    paragraph = doc.add_paragraph()
+    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    paragraph.paragraph_format.space_after = Pt(12)
+    run = paragraph.add_run(block.text)
+    _font(run, TITLE_FONT, MASTHEAD_SIZE)
+    run.font.color.rgb = RED
+
+
+def _issuer_line(doc, block: Block, text_width) -> None:
+    """The issuing office at the left and the date at the right, over the red rule across the 版心."""
+    paragraph = doc.add_paragraph()
+    paragraph.paragraph_format.tab_stops.add_tab_stop(text_width, WD_TAB_ALIGNMENT.RIGHT)
+    paragraph.paragraph_format.space_after = Pt(24)
+    _font(paragraph.add_run(f"{block.issuer}\t{block.printed}"), BODY_FONT, line_size(block, TEXT_WIDTH_PT, 16))
+    _border(paragraph, ("bottom", 12), color="FF0000")
+
+
+def line_size(block: Block, width_pt: float, largest: float) -> float:
+    """``largest`` unless the block's ``issuer`` and ``printed`` would not share one line: then the
+    largest half-point size at which they do. Counted in half characters, with room for one character
+    in at each side, a gap of two, and the space a word processor puts between Chinese and digits."""
     units = display_width(block.issuer) + display_width(block.printed) + 14
-    size = COLOPHON_SIZE
+    size = largest
     while size > 10 and units * size / 2 > width_pt:
         size -= 0.5
     return size
@@ -407,7 +429,7 @@ def _colophon(doc, block: Block, text_width) -> None:
     printed.paragraph_format.left_indent = Pt(COLOPHON_SIZE)
     printed.paragraph_format.right_indent = Pt(COLOPHON_SIZE)
     printed.paragraph_format.tab_stops.add_tab_stop(text_width - Pt(2 * COLOPHON_SIZE), WD_TAB_ALIGNMENT.RIGHT)
-    size = colophon_size(block, TEXT_WIDTH_MM / 25.4 * 72)
+    size = line_size(block, TEXT_WIDTH_PT, COLOPHON_SIZE)
     _font(printed.add_run(f"{block.issuer}\t{block.printed}"), BODY_FONT, size)
     _border(printed, ("bottom", 8))
 
@@ -430,6 +452,10 @@ def render_docx(bulletin) -> bytes:
             _table(doc, block.rows)
         elif block.kind == "colophon":
             _colophon(doc, block, text_width)
+        elif block.kind == "masthead":
+            _masthead(doc, block)
+        elif block.kind == "issuer_line":
+            _issuer_line(doc, block, text_width)
         else:
             font, size, bold, align, indent = LOOKS[block.kind]
             _paragraph(doc, block.text, font=font, size=size, bold=bold, align=align, indent=indent)
@@ -464,10 +490,9 @@ def render_pdf(bulletin) -> bytes:
     from weasyprint import HTML  # imported here: loading pango costs a tenth of a second
 
     blocks = bulletin_content(bulletin)
-    colophon = next(b for b in blocks if b.kind == "colophon")
-    html = render_to_string("reports/bulletin_document.html", {
-        "blocks": blocks, "bulletin": bulletin, "colophon_size": colophon_size(colophon, TEXT_WIDTH_MM / 25.4 * 72),
-    })
+    sizes = {b.kind: line_size(b, TEXT_WIDTH_PT, COLOPHON_SIZE if b.kind == "colophon" else 16)
+             for b in blocks if b.kind in ("colophon", "issuer_line")}
+    html = render_to_string("reports/bulletin_document.html", {"blocks": blocks, "bulletin": bulletin, "sizes": sizes})
     return HTML(string=html).write_pdf()
 
 

@@ -125,17 +125,18 @@ def test_the_word_document_reads_like_an_official_bulletin(monthly_review):
         b = bulletins.bulletin_generate(review=review, period_start=datetime.date(2026, 6, 1), period_end=JUNE_END)
     doc = Document(io.BytesIO(bulletin_render.render_docx(b)))
     texts = [p.text for p in doc.paragraphs]
-    assert texts[0] == "第1期"
-    assert texts[1] == f"关于{review.title.removesuffix('整改')}整改情况的通报"
-    assert texts[3] == "2026年6月30日"
+    assert texts[0] == "整改工作专项通报"
+    assert texts[1] == "第1期"
+    assert texts[2] == "某市中级人民法院整改工作领导小组办公室\t2026年6月30日"  # over the red rule
+    assert texts[3] == f"关于{review.title.removesuffix('整改')}整改情况的通报"
     assert "一、整改工作总体情况" in texts
     assert "（一）已整改完成的问题" in texts and "（二）正在推进整改的问题" in texts
     assert any(t.startswith("1.关于“") for t in texts)
     assert any("预计于2026年6月完成" in t for t in texts)
-    title_style = doc.paragraphs[1].style
+    title_style = doc.paragraphs[3].style
     assert title_style.element.rPr.rFonts.get(qn("w:eastAsia")) == "方正小标宋简体"
     assert title_style.font.size.pt == 22
-    assert doc.paragraphs[4].style.paragraph_format.first_line_indent.pt == 32  # 仿宋 三号, indented two characters
+    assert doc.paragraphs[5].style.paragraph_format.first_line_indent.pt == 32  # 仿宋 三号, indented two characters
     section = doc.sections[0]
     assert (round(section.page_width.mm), round(section.page_height.mm)) == (210, 297)
 
@@ -289,7 +290,8 @@ def test_each_bulletin_downloads_as_pdf_for_those_who_may_read_it(client, monthl
     reader = PdfReader(io.BytesIO(pdf.content))
     first = reader.pages[0]
     text = first.extract_text()
-    assert text.startswith("第1期\n关于市委第二巡察组反馈意见整改情况的通报")
+    assert text.startswith("整改工作专项通报\n第1期\n某市中级人民法院整改工作领导小组办公室")
+    assert "关于市委第二巡察组反馈意见整改情况的通报" in text
     assert "— 1 —" in text and "完成率" in text
     assert not HALF_WIDTH_BY_CHINESE.search(text)
     fonts = {font.get_object()["/BaseFont"] for font in first["/Resources"]["/Font"].values()}
