@@ -373,6 +373,15 @@ def _page_number_footer(footer, align) -> None:
     _font(paragraph.add_run(" " + EM_DASH), PAGE_NUMBER_FONT, PAGE_NUMBER_SIZE)
 
 
+# The children of w:pPr that come after w:pBdr (ECMA-376 CT_PPrBase, as python-docx's CT_PPr lists them).
+PPR_AFTER_BORDERS = (
+    "w:shd", "w:tabs", "w:suppressAutoHyphens", "w:kinsoku", "w:wordWrap", "w:overflowPunct", "w:topLinePunct",
+    "w:autoSpaceDE", "w:autoSpaceDN", "w:bidi", "w:adjustRightInd", "w:snapToGrid", "w:spacing", "w:ind",
+    "w:contextualSpacing", "w:mirrorIndents", "w:suppressOverlap", "w:jc", "w:textDirection", "w:textAlignment",
+    "w:textboxTightWrap", "w:outlineLvl", "w:divId", "w:cnfStyle", "w:rPr", "w:sectPr", "w:pPrChange",
+)
+
+
 def _border(paragraph, *edges_and_sizes: tuple[str, int], color: str = "000000") -> None:
     """Rules above/below a paragraph; size in eighths of a point (GB/T 9704: 0.35 mm ≈ 8, 0.25 mm ≈ 6)."""
     p_pr = paragraph._p.get_or_add_pPr()
@@ -384,7 +393,8 @@ def _border(paragraph, *edges_and_sizes: tuple[str, int], color: str = "000000")
         element.set(qn("w:space"), "1")
         element.set(qn("w:color"), color)
         borders.append(element)
-    p_pr.append(borders)
+    # In schema order (before shd, tabs, spacing, ind, jc …): Word refuses a pPr out of order.
+    p_pr.insert_element_before(borders, *PPR_AFTER_BORDERS)
 
 
 def _masthead(doc, block: Block) -> None:

@@ -258,8 +258,9 @@ def test_the_bulletin_ends_with_its_colophon(monthly_review, org):
     texts = [p.text for p in doc.paragraphs if p.text]
     assert texts[-2] == "抄送：市委第二巡察组，院党组成员，驻院纪检监察组。"
     assert texts[-1] == "某市中级人民法院整改工作领导小组办公室\t2026年7月3日印发"  # the day it was published
-    borders = doc.paragraphs[-1]._p.pPr.find(qn("w:pBdr"))
-    assert borders is not None
+    children = [child.tag for child in doc.paragraphs[-1]._p.pPr]
+    # the rules, where the schema wants them (Word will not open a pPr out of order)
+    assert children.index(qn("w:pBdr")) < children.index(qn("w:tabs")) < children.index(qn("w:ind"))
 
 
 def test_the_bulletin_states_its_completion_rate_and_what_it_counts(monthly_review, org):
