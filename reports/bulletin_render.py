@@ -508,8 +508,8 @@ def render_pdf(bulletin) -> bytes:
 
 # --- the annex (.xlsx) ---------------------------------------------------------------------------
 
-# Widths fit A4 landscape at 100% (see exports.ledger.printed_width_pt), so the 10 pt body prints at
-# 10 pt; long texts wrap and every row is as tall as its longest cell.
+# Widths fit A4 landscape at 100% (136 units, w × 7 + 5 px each, are 1,007 px of the 1,046 px between the
+# margins), so the 10 pt body prints at 10 pt; long texts wrap and every row is as tall as its longest cell.
 APPENDIX_WIDTHS = [4, 14, 18, 30, 9, 10, 9, 9, 6, 5, 22]
 APPENDIX_BODY_SIZE = 10
 APPENDIX_HEADER_SIZE = 10

@@ -42,8 +42,9 @@ from .layout import line_count, lines_height
 # --- the ledger's vocabulary (data) -------------------------------------------------------------
 
 # key → (official column name, column width in characters). Order = column order.
-# The widths add up to what one A3 landscape page holds at 100% (see PRINTABLE_WIDTH_PT), so the body
-# prints at its own 10 pt; a date needs 13 ("2026年12月31日" does not wrap).
+# The widths add up to what one A3 landscape page holds at 100% (Excel draws a column of width w as
+# w × 7 + 5 pixels, 96 to the inch: 195 units are 1,088 pt of the 1,133 pt between the margins), so the
+# body prints at its own 10 pt; a date needs 13 ("2026年12月31日" does not wrap).
 COLUMNS: dict[str, tuple[str, float]] = {
     "seq": ("序号", 5),
     "category": ("问题类别", 9),
@@ -111,9 +112,7 @@ HEADER_SIZE = 11
 PAGE_HEADER = '&"黑体"&12{title}'
 PAGE_HEADER_DATE = "&10" + AS_OF_FORMAT
 PAGE_FOOTER = "&10第 &P 页 共 &N 页"
-# A3 landscape (420 mm) less the side margins, in points: the columns' printed width must not exceed it.
 SIDE_MARGIN_INCHES = 0.4
-PRINTABLE_WIDTH_PT = 420 / 25.4 * 72 - 2 * SIDE_MARGIN_INCHES * 72
 OVERDUE_FILL = "FFC7CE"
 HEADER_FILL = "D9E1F2"
 HEADER_ROWS = (3, 4)
@@ -348,7 +347,7 @@ class _RowWriter:
         self.pending: list[tuple[list, float]] = []
         self.category_id = self.problem_id = None
         self.category_start: int | None = None
-        self.category_text = ""
+        self.category_text = self.problem_text = ""
         self.merges = ws.merged_cells.ranges
 
     def add(self, row: dict, values: dict, overdue: bool) -> None:
@@ -478,12 +477,6 @@ def _header_heights(keys: list[str]) -> tuple[float, float]:
     both = max(line_count(HEADERS[key], COLUMNS[key][1]) for key in keys if key not in grouped)
     first, second = lines_height(top, HEADER_SIZE), lines_height(bottom, HEADER_SIZE)
     return first, max(second, lines_height(both, HEADER_SIZE) - first)
-
-
-def printed_width_pt(widths) -> float:
-    """What columns of these widths measure on paper at 100%: Excel draws a column of width w as
-    w × 7 + 5 pixels (7 px: the default font's digit), 96 pixels an inch."""
-    return sum(width * 7 + 5 for width in widths) * 72 / 96
 
 
 def _page_setup(ws, ncols: int, *, title: str, as_of: datetime.date) -> None:
