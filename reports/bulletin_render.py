@@ -101,25 +101,26 @@ _ASCII_QUOTES = re.compile(r'"([^"]*)"')
 _HAS_CJK = re.compile(rf"[{_CJK}]")
 
 
+def _parentheses(match: re.Match) -> str:
+    """（…） when the parentheses hold or touch Chinese text; (1) or (v2) among Latin text stays."""
+    source, start, end = match.string, match.start(), match.end()
+    around = match.group(1) + source[max(start - 1, 0):start] + source[end:end + 1]
+    return f"（{match.group(1)}）" if _HAS_CJK.search(around) else match.group(0)
+
+
+def _quotes(match: re.Match) -> str:
+    return f"“{match.group(1)}”" if _HAS_CJK.search(match.group(1)) else match.group(0)
+
+
 def official_punctuation(text: str) -> str:
     """Half-width , ; : ? ! . ( ) " next to Chinese text become their full-width forms; between
     digits or Latin words ("12:30", "(1)" alone, "v1.2") they stay as they are."""
     if not text:
-        return text or ""
-
-    def parentheses(match: re.Match) -> str:
-        before = text_[match.start() - 1] if match.start() else ""
-        after = text_[match.end()] if match.end() < len(text_) else ""
-        if _HAS_CJK.search(match.group(1) + before + after):
-            return f"（{match.group(1)}）"
-        return match.group(0)
-
-    text_ = text
-    text_ = _PARENTHESES.sub(parentheses, text_)
-    text_ = _ASCII_QUOTES.sub(lambda m: f"“{m.group(1)}”" if _HAS_CJK.search(m.group(1)) else m.group(0), text_)
+        return ""
+    text = _ASCII_QUOTES.sub(_quotes, _PARENTHESES.sub(_parentheses, text))
     for mark, pattern in _NEXT_TO_CJK.items():
-        text_ = pattern.sub(_FULL_WIDTH[mark], text_)
-    return _PERIOD_AFTER_CJK.sub("。", text_)
+        text = pattern.sub(_FULL_WIDTH[mark], text)
+    return _PERIOD_AFTER_CJK.sub("。", text)
 
 
 def quoted(text: str) -> str:

@@ -2,7 +2,7 @@
 
 The snapshot is taken from the measures' history (django-simple-history), so a bulletin for
 last month states what was true at the end of last month, whatever has happened since. It is
-stored on the bulletin as JSON; the page, the .docx and the .xlsx are all rendered from it, and a
+stored on the bulletin as JSON; the page, the .docx, the .pdf and the .xlsx are all rendered from it, and a
 published bulletin never changes. Numbering (第N期) is per review, without gaps or duplicates:
 the review row is locked while a number is taken, and a period's bulletin is unique per
 (review, period end, version). Regenerating a period makes a new version, never an overwrite.
