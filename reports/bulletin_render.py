@@ -39,6 +39,7 @@ from .exports.ledger import STATUS_WORDS, TYPE_WORDS
 
 PHRASES = {
     "title": "关于{review}整改情况的通报",
+    "title_lines": "关于{review}\n整改情况的通报",  # when it needs two lines: each a whole phrase
     "masthead": "整改工作专项通报",
     "number": "第{number}期",
     "issuer": "{court}整改工作领导小组办公室",
@@ -82,6 +83,9 @@ HEADING_FONT = "黑体"
 SUBHEADING_FONT = "楷体_GB2312"
 BODY_FONT = "仿宋_GB2312"
 PAGE_NUMBER_FONT = "宋体"
+TITLE_SIZE = 22  # 二号
+TEXT_WIDTH_MM = 210 - 28 - 26  # 版心 156 mm on A4
+TEXT_WIDTH_PT = TEXT_WIDTH_MM / 25.4 * 72
 EM_DASH = "\u2014"  # the 一字线 on each side of a page number
 
 
@@ -183,6 +187,15 @@ def _subject(title: str) -> str:
     return title[: -len("整改")] if title.endswith("整改") else title
 
 
+def _title(subject: str) -> str:
+    """The title on one line if it fits the 版心 in 二号, else broken after the subject, so no line
+    ends in the middle of a phrase and "通报" is never left alone (GB/T 9704 7.3.1: 词意完整)."""
+    title = PHRASES["title"].format(review=subject)
+    if display_width(title) / 2 * TITLE_SIZE <= TEXT_WIDTH_PT:
+        return title
+    return PHRASES["title_lines"].format(review=subject)
+
+
 def _rate_note() -> str:
     return PHRASES["rate_note"].format(label=rates.document_text(rates.MEASURE_RATE.label),
                                        definition=rates.document_text(rates.MEASURE_RATE.definition))
@@ -211,7 +224,7 @@ def bulletin_content(bulletin) -> list[Block]:
         Block("masthead", PHRASES["masthead"]),
         Block("number", PHRASES["number"].format(number=bulletin.number)),
         Block("issuer_line", issuer=issuer, printed=chinese_date(s["period_end"])),
-        Block("title", PHRASES["title"].format(review=_subject(s["review"]["title"]))),
+        Block("title", _title(_subject(s["review"]["title"]))),
     ]
     if not t["measures"]:
         blocks.append(Block("p", PHRASES["empty"]))
@@ -287,15 +300,13 @@ def _body_blocks(s: dict) -> list[Block]:
 # kind → (font, size in pt, bold, alignment, first-line indent)
 LOOKS = {
     "number": (BODY_FONT, 16, False, WD_ALIGN_PARAGRAPH.CENTER, False),
-    "title": (TITLE_FONT, 22, False, WD_ALIGN_PARAGRAPH.CENTER, False),
+    "title": (TITLE_FONT, TITLE_SIZE, False, WD_ALIGN_PARAGRAPH.CENTER, False),
     "h1": (HEADING_FONT, 16, False, None, True),
     "h2": (SUBHEADING_FONT, 16, False, None, True),
     "h3": (BODY_FONT, 16, True, None, True),
     "p": (BODY_FONT, 16, False, None, True),
     "note": (SUBHEADING_FONT, 14, False, None, True),
 }
-TEXT_WIDTH_MM = 210 - 28 - 26  # 版心 156 mm on A4
-TEXT_WIDTH_PT = TEXT_WIDTH_MM / 25.4 * 72
 TABLE_SIZE = 12
 MASTHEAD_SIZE = 36
 RED = RGBColor(0xFF, 0x00, 0x00)
@@ -470,6 +481,8 @@ def render_docx(bulletin) -> bytes:
         else:
             font, size, bold, align, indent = LOOKS[block.kind]
             _paragraph(doc, block.text, font=font, size=size, bold=bold, align=align, indent=indent)
+            if block.kind == "title":
+                doc.add_paragraph()  # a blank line between the title and the text
     return _save_docx(doc)
 
 

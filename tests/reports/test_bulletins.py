@@ -309,3 +309,8 @@ def test_the_annex_prints_legibly_on_a4_landscape(careless_review):
     assert min(c.font.size for row in ws.iter_rows(min_row=2) for c in row if c.value is not None) >= 10
     assert assert_no_wrapped_text_overflows(ws, first_row=1) >= 20
     assert ws["A1"].value == "市委第二巡察组反馈意见整改措施清单（截至2026年6月30日）"
+
+
+def test_a_title_too_long_for_one_line_breaks_between_phrases_not_before_its_last_word():
+    assert bulletin_render._title("市委第二巡察组反馈意见") == "关于市委第二巡察组反馈意见整改情况的通报"  # fits
+    assert bulletin_render._title("市委第二巡察组巡察反馈意见") == "关于市委第二巡察组巡察反馈意见\n整改情况的通报"
