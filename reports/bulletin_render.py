@@ -508,6 +508,15 @@ def _save_docx(doc) -> bytes:
 
 # --- .pdf ----------------------------------------------------------------------------------------
 
+# WeasyPrint lays out about 60 measures a second here (650 measures, ~110 pages: 10.5 s, 290 MB), all
+# within the request: above this many a PDF would outlast nginx's 120 s, so the page offers the .docx.
+PDF_MAX_MEASURES = 3000
+
+
+def pdf_available(bulletin) -> bool:
+    return bulletin.snapshot["totals"]["measures"] <= PDF_MAX_MEASURES
+
+
 def render_pdf(bulletin) -> bytes:
     """The same blocks as the .docx, laid out by WeasyPrint (HTML + CSS paged media, no outside
     service) with the Noto CJK fonts standing in for the official ones a server rarely has."""

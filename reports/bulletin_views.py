@@ -64,6 +64,7 @@ def bulletin_detail(request, pk):
         "measure_rate": rates.rate_text(bulletin_render.measure_rate(snapshot)),
         "rate_definition": rates.MEASURE_RATE,
         "can_advance": is_office_for_court(request.user, bulletin.review.court_id),
+        "pdf_available": bulletin_render.pdf_available(bulletin),
     })
 
 
@@ -87,6 +88,12 @@ def bulletin_download(request, pk, fmt):
         content = bulletin_render.render_docx(bulletin)
         mime = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
     elif fmt == "pdf":
+        if not bulletin_render.pdf_available(bulletin):
+            messages.error(request, _(
+                "This bulletin lists more than %(n)d measures, too many to lay out as a PDF while you wait: "
+                "download the Word document and print it to PDF."
+            ) % {"n": bulletin_render.PDF_MAX_MEASURES})
+            return redirect("bulletin_detail", pk=bulletin.pk)
         content, mime = bulletin_render.render_pdf(bulletin), "application/pdf"
     elif fmt == "xlsx":
         content, name = bulletin_render.render_xlsx(bulletin), name + "附件"

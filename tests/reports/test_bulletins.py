@@ -314,3 +314,16 @@ def test_the_annex_prints_legibly_on_a4_landscape(careless_review):
 def test_a_title_too_long_for_one_line_breaks_between_phrases_not_before_its_last_word():
     assert bulletin_render._title("市委第二巡察组反馈意见") == "关于市委第二巡察组反馈意见整改情况的通报"  # fits
     assert bulletin_render._title("市委第二巡察组巡察反馈意见") == "关于市委第二巡察组巡察反馈意见\n整改情况的通报"
+
+
+def test_a_bulletin_too_long_for_a_pdf_while_you_wait_points_to_the_word_document(client, monthly_review, org,
+                                                                                   monkeypatch):
+    review, *_ = monthly_review
+    with at(datetime.date(2026, 7, 2)):
+        b = bulletins.bulletin_generate(review=review, period_start=datetime.date(2026, 6, 1), period_end=JUNE_END)
+    monkeypatch.setattr(bulletin_render, "PDF_MAX_MEASURES", 1)  # this one lists 2
+    client.force_login(org.office)
+    assert "download.pdf" not in client.get(f"/bulletins/{b.pk}/").content.decode()
+    response = client.get(f"/bulletins/{b.pk}/download.pdf", follow=True)
+    assert response.redirect_chain[-1][0] == f"/bulletins/{b.pk}/"
+    assert "本期通报所列整改措施超过1条，无法即时排版为PDF，请下载Word文档后另存为PDF。" in response.content.decode()
