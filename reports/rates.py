@@ -46,6 +46,7 @@ def completion_rate(closed: int, closable: int) -> float | None:
 class Rate:
     label: str
     definition: str
+    short: str  # the definition in a few words, for a dashboard tile (the full one is under the tiles)
 
 
 MEASURE_RATE = Rate(
@@ -54,10 +55,12 @@ MEASURE_RATE = Rate(
         "closed measures ÷ measures to be closed; ongoing (long-term) measures are never closed out and are "
         "counted apart as continuing"
     ),
+    short=_("closed ÷ to be closed, ongoing apart"),
 )
 PROBLEM_RATE = Rate(
     label=_("Problems complete"),
     definition=_("problems whose measures, ongoing ones apart, are all closed ÷ all problems"),
+    short=_("problems with every measure closed ÷ all problems"),
 )
 
 
