@@ -33,6 +33,10 @@ ENV PYTHONUNBUFFERED=1 \
     EVIDENCE_ROOT=/data/evidence
 WORKDIR /app
 
+# WeasyPrint (bulletin PDFs) lays text out with pango; the Noto CJK fonts stand in for the official ones.
+RUN apt-get update && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk \
+    && rm -rf /var/lib/apt/lists/*
+
 # Dependencies first (pyproject.toml declares no importable packages: `pip install .` installs
 # the dependencies; the code runs from /app).
 COPY pyproject.toml ./

@@ -23,11 +23,13 @@ assets: node_modules/.installed
 
 # What the suite needs from Debian on a fresh machine, installed here rather than by hand:
 # chromium for the browser tests (Playwright's own download does not work offline), a CJK font so
-# Chinese does not render as empty boxes in screenshots and PDFs, and nginx for tests/deploy/test_nginx.py.
+# Chinese does not render as empty boxes in screenshots and PDFs, pango for WeasyPrint (the bulletin
+# PDFs), and nginx for tests/deploy/test_nginx.py.
 # policy-rc.d keeps apt from starting nginx as a service on this machine; the tests run their own.
-SYSTEM_DEPS := chromium fonts-noto-cjk nginx-light
+SYSTEM_DEPS := chromium fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 nginx-light
 browser-deps:
 	@if ! command -v chromium >/dev/null || ! fc-list 2>/dev/null | grep -qi "noto.*cjk" \
+		|| ! ldconfig -p 2>/dev/null | grep -q libpangoft2-1.0 \
 		|| ! { command -v nginx >/dev/null || test -x /usr/sbin/nginx; }; then \
 		if [ "$$(id -u)" != 0 ]; then echo "run as root, or install: $(SYSTEM_DEPS)"; exit 1; fi; \
 		created=; if [ ! -e /usr/sbin/policy-rc.d ]; then printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d; \

@@ -1,4 +1,4 @@
-"""整改通报 pages: list and generate per review, read, review/publish, download .docx / .xlsx."""
+"""整改通报 pages: list and generate per review, read, review/publish, download .docx / .pdf / .xlsx."""
 
 from urllib.parse import quote
 
@@ -16,7 +16,7 @@ from measures.forms import StyledForm
 from measures.selectors import reviews_visible_to
 from measures.workflow import is_office_for_court
 
-from . import bulletin_render, bulletins
+from . import bulletin_render, bulletins, rates
 from .models import Bulletin
 
 
@@ -66,7 +66,10 @@ def bulletin_detail(request, pk):
         "bulletin": bulletin,
         "s": snapshot,
         "period_end": bulletin_render.chinese_date(snapshot["period_end"]),
+        "measure_rate": rates.rate_text(bulletin_render.measure_rate(snapshot)),
+        "rate_definition": rates.MEASURE_RATE,
         "can_advance": is_office_for_court(request.user, bulletin.review.court_id),
+        "pdf_available": bulletin_render.pdf_available(bulletin),
     })
 
 
@@ -94,6 +97,14 @@ def bulletin_download(request, pk, fmt):
     if fmt == "docx":
         content = bulletin_render.render_docx(bulletin)
         mime = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    elif fmt == "pdf":
+        if not bulletin_render.pdf_available(bulletin):
+            messages.error(request, _(
+                "This bulletin lists more than %(n)d measures, too many to lay out as a PDF while you wait: "
+                "download the Word document and print it to PDF."
+            ) % {"n": bulletin_render.PDF_MAX_MEASURES})
+            return redirect("bulletin_detail", pk=bulletin.pk)
+        content, mime = bulletin_render.render_pdf(bulletin), "application/pdf"
     elif fmt == "xlsx":
         content, name = bulletin_render.render_xlsx(bulletin), name + "附件"
         mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -2,7 +2,7 @@
 
 The snapshot is taken from the measures' history (django-simple-history), so a bulletin for
 last month states what was true at the end of last month, whatever has happened since. It is
-stored on the bulletin as JSON; the page, the .docx and the .xlsx are all rendered from it, and a
+stored on the bulletin as JSON; the page, the .docx, the .pdf and the .xlsx are all rendered from it, and a
 published bulletin never changes. Numbering (第N期) is per review, without gaps or duplicates:
 the review row is locked while a number is taken, and a period's bulletin is unique per
 (review, period end, version). Regenerating a period makes a new version, never an overwrite.
@@ -22,6 +22,7 @@ from issues.models import Category, Problem, Review
 from measures.models import Measure
 from measures.workflow import is_office_for_court
 
+from . import rates
 from .models import Bulletin
 
 OPEN = {"not_started", "in_progress", "closeout_requested"}
@@ -111,26 +112,32 @@ def bulletin_snapshot(*, review: Review, period_end: datetime.date, previous: di
             in_progress.append(entry)
 
     ranking = defaultdict(lambda: {"total": 0, "closed": 0, "overdue": 0})
+    buckets = dict.fromkeys(rates.BUCKETS, 0)
     for m in measures:
-        if m["type"] == "ongoing":
+        bucket = rates.measure_bucket(status=m["status"], type_=m["type"])
+        buckets[bucket] += 1
+        if bucket == rates.ONGOING:
             continue
         row = ranking[departments.get(m["lead_department_id"], "—")]
         row["total"] += 1
-        row["closed"] += m["status"] == "closed"
+        row["closed"] += bucket == rates.CLOSED
         row["overdue"] += m["overdue_days"] > 0
     department_ranking = sorted(
-        ({"department": name, **row, "rate": round(100 * row["closed"] / row["total"], 1)} for name, row in ranking.items()),
+        ({"department": name, **row, "rate": rates.completion_rate(row["closed"], row["total"])}
+         for name, row in ranking.items()),
         key=lambda r: (-r["rate"], r["overdue"], r["department"]),
     )
+    closable = sum(buckets[key] for key in rates.CLOSABLE_BUCKETS)
     totals = {
         "problems": len(completed) + len(in_progress),
         "problems_completed": len(completed),
         "problems_in_progress": len(in_progress),
         "measures": len(measures),
-        "measures_closed": sum(m["status"] == "closed" for m in measures),
-        "measures_in_progress": sum(m["status"] in ("in_progress", "closeout_requested") for m in measures),
-        "measures_not_started": sum(m["status"] == "not_started" for m in measures),
-        "measures_ongoing": sum(m["type"] == "ongoing" for m in measures),
+        "measures_closable": closable,
+        "measures_closed": buckets[rates.CLOSED],
+        "measures_in_progress": buckets[rates.IN_PROGRESS],
+        "measures_not_started": buckets[rates.NOT_STARTED],
+        "measures_ongoing": buckets[rates.ONGOING],
         "measures_overdue": sum(m["overdue_days"] > 0 for m in measures),
         "rules_adopted": sum(m["rules_adopted"] for m in measures),
     }
@@ -145,6 +152,10 @@ def bulletin_snapshot(*, review: Review, period_end: datetime.date, previous: di
                    "issuing_body": review.issuing_body},
         "period_end": period_end.isoformat(),
         "totals": totals,
+        "rates": {
+            "measure": rates.completion_rate(totals["measures_closed"], closable),
+            "problem": rates.completion_rate(totals["problems_completed"], totals["problems"]),
+        },
         "change": change,
         "completed": completed,
         "in_progress": in_progress,
