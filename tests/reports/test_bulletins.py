@@ -363,7 +363,7 @@ def test_each_bulletin_downloads_as_pdf_for_those_who_may_read_it(client, monthl
     reader = PdfReader(io.BytesIO(pdf.content))
     first = reader.pages[0]
     text = first.extract_text()
-    assert text.startswith("整改工作专项通报\n第1期\n某市中级人民法院整改工作领导小组办公室")
+    assert text.startswith("整改工作专项通报\n（草稿）\n某市中级人民法院整改工作领导小组办公室")  # 第N期 at publishing
     assert "关于市委第二巡察组反馈意见整改情况的通报" in text
     assert "— 1 —" in text and "完成率" in text
     assert not HALF_WIDTH_BY_CHINESE.search(text)
