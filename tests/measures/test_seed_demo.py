@@ -201,3 +201,15 @@ def test_print_options(seed_output):
     out = io.StringIO()
     call_command("seed_demo", "--print-logins", stdout=out)
     assert "yuanzhang" in out.getvalue() and "院领导" in out.getvalue() and "sysadmin" in out.getvalue()
+
+
+@pytest.mark.django_db
+def test_printed_logins_include_everyone_a_close_out_journey_needs(seed_output):
+    out = io.StringIO()
+    call_command("seed_demo", "--print-logins", stdout=out)
+    printed = {line.split()[0] for line in out.getvalue().splitlines()[1:-1]}
+    liaison = User.objects.get(username="liaison_zhixing")
+    measure = Measure.objects.filter(lead_department=liaison.department, status=Measure.Status.IN_PROGRESS).first()
+    # the liaison reports, the head applies, the responsible leader and then the office sign off
+    head = User.objects.get(department=liaison.department, roles__contains=["department_head"])
+    assert {liaison.username, head.username, measure.responsible_leader.username, "zhengzhibu"} <= printed
