@@ -8,14 +8,16 @@ depth and the load average (the machine is shared: read the figures against it).
 same 50 rows (same scope, same order, same keyset position, with leader, department and latest
 progress) fetched by raw SQL with a row-value seek.
 
-With --concurrent, it also starts gunicorn -w 2 on 127.0.0.1 (gunicorn.conf.py's worker class, DEBUG
-off, persistent connections; bench/settings.py adds the floor view) and runs 8 clients for SECONDS
-each on three targets ("api_list_rps"): its value is requests/s paging through /api/measures/ with
-an API token; its floor is requests/s of the same clients on the same server against a bare DRF
-serializer view returning the same 50 rows (bench/urls.py: no authentication, scope, filters or
-cursor), ratio = floor / value; "notifications" is the cheapest authenticated endpoint (same
-middleware, token auth and DRF, one small query). The clients are wrk (make bench installs it; cheap
-on 2 shared cores) or, without it, Python threads with keep-alive connections.
+With --concurrent, it also starts gunicorn -w 2 on 127.0.0.1 (gunicorn.conf.py's worker class, gthread
+with its threads unless overridden; DEBUG off, persistent connections; bench/settings.py adds the floor
+views) and runs 8 clients on two targets in interleaved rounds (bench/rounds.ROUNDS each, SECONDS split
+between them, the order alternating) — "api_list_rps": its value is the median requests/s paging
+through /api/measures/ with an API token; its floor the same clients, token and cursors against
+/bench/floor/measures/ (bench/urls.py: the same token check, then the in-process floor's raw SQL as a
+JsonResponse), ratio = value / floor (the target is >= 0.8). Each round also reports the server's CPU
+time per request. "notifications" is the cheapest authenticated endpoint (same middleware, token auth
+and DRF, one small query). The clients are wrk (make bench installs it; cheap on 2 shared cores) or,
+without it, Python threads with keep-alive connections.
 Needs a generated database (python -m bench.generate; bench/run.py does that).
 """
 
@@ -36,6 +38,10 @@ import time
 import urllib.parse
 import urllib.request
 from pathlib import Path
+
+import psutil
+
+from bench.rounds import ROUNDS, cpu_seconds, interleaved
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "courtreform.settings")
 
@@ -161,18 +167,41 @@ def _concurrent(seconds: float, raw_token: str, court_id: int, cursors: list[str
             except OSError:
                 time.sleep(0.1)
         token = {"Authorization": f"Bearer {raw_token}"}
-        pages = ["/api/measures/" + (f"?cursor={cursor}" if cursor else "") for cursor in cursors]
-        floor = [f"/bench/floor/measures/{court_id}/"]
+        query = [f"?cursor={cursor}" if cursor else "" for cursor in cursors]
+        pages = ["/api/measures/" + q for q in query]
+        floor = ["/bench/floor/measures/" + q for q in query]  # same token, same rows, raw SQL (bench/urls.py)
         hammer = functools.partial(_hammer, generator=generator)
         hammer(1, token, base, pages + floor)  # warm both workers (imports, connections, first queries)
-        ours = hammer(seconds, token, base, pages)
-        bare = hammer(seconds, {}, base, floor)
+        per_round = max(1.0, seconds / ROUNDS)
+        rounds = {"ours": [], "floor": []}
+        for number in range(ROUNDS):  # interleaved, the order alternating, so load bursts fall on both
+            for side in (("ours", "floor") if number % 2 == 0 else ("floor", "ours")):
+                processes = [server.pid, *(child.pid for child in psutil.Process(server.pid).children())]
+                spent = cpu_seconds(processes)
+                outcome = hammer(per_round, token, base, pages if side == "ours" else floor)
+                outcome["cpu_ms_per_request"] = round(
+                    1000 * (cpu_seconds(processes) - spent) / max(outcome["value"] * per_round, 1), 2
+                )
+                rounds[side].append(outcome)
+
+        def side_summary(results: list[dict]) -> dict:
+            rates = [r["value"] for r in results]
+            return {
+                "median": statistics.median(rates), "spread": [min(rates), max(rates)],
+                "cpu_ms_per_request": statistics.median(r["cpu_ms_per_request"] for r in results),
+                "p50_ms": statistics.median(r["p50_ms"] for r in results),
+                "p95_ms": statistics.median(r["p95_ms"] for r in results),
+                "errors": sum(r["errors"] for r in results), "rounds": results,
+            }
+
+        ours, bare = side_summary(rounds["ours"]), side_summary(rounds["floor"])
         return {
-            "value": ours["value"], "floor": bare["value"], "unit": "req/s",
-            "ratio": round(bare["value"] / ours["value"], 2) if ours["value"] else None,
+            "value": ours["median"], "floor": bare["median"], "unit": "req/s",
+            "ratio": round(ours["median"] / bare["median"], 2) if bare["median"] else None,
+            "what": "median req/s over interleaved rounds; ratio = ours / floor (higher is better)",
             "measures": ours, "floor_view": bare,
             # The cheapest authenticated endpoint (same token auth and DRF, one small query).
-            "notifications": hammer(seconds, token, base, ["/api/notifications/"]),
+            "notifications": hammer(per_round, token, base, ["/api/notifications/"]),
             "clients": CLIENTS, "workers": 2, "worker_class": worker_class,
             "threads": threads if worker_class == "gthread" else 1,
             "load_generator": generator,
@@ -200,6 +229,7 @@ def main() -> None:
 
     from accounts.models import User
     from accounts.tokens import api_token_create
+    from bench.urls import PAGE_SQL  # the floor view's SQL: one statement for both floors
     from measures.models import Measure
 
     office = User.objects.filter(roles__contains=["rectification_office"]).order_by("id").first()
@@ -216,16 +246,6 @@ def main() -> None:
         cursors.append(cursor)
         url = "/api/measures/" + (f"?cursor={cursor}" if cursor else "")
         client.get(url)  # warm
-        depth_ms = []
-        for _ in range(RUNS):
-            with CaptureQueriesContext(connection) as ctx:
-                started = time.perf_counter()
-                response = client.get(url)
-                depth_ms.append((time.perf_counter() - started) * 1000)
-            assert response.status_code == 200, response.status_code
-            queries = max(queries, len(ctx.captured_queries))
-        page_ms += depth_ms
-        by_depth[str(depth)] = {"p50": round(statistics.median(depth_ms), 1), "p95": round(_p95(depth_ms), 1)}
         day, pk = position if position else (None, 0)
         if position is None:
             where, seek = "", []
@@ -233,22 +253,32 @@ def main() -> None:
             where, seek = "AND m.current_deadline IS NULL AND m.id > %s", [pk]
         else:  # a row-value comparison is an index range seek on (current_deadline, id)
             where, seek = "AND (m.current_deadline, m.id) > (%s, %s)", [day, pk]
-        sql = (
-            "SELECT m.id, m.text, m.current_deadline, m.status, m.progress_percent, d.name, u.full_name, "
-            "(SELECT p.note FROM measures_progressreport p WHERE p.measure_id = m.id "
-            " ORDER BY p.created_at DESC, p.id DESC LIMIT 1) "
-            "FROM measures_measure m JOIN issues_review r ON r.id = m.review_id "
-            "LEFT JOIN accounts_department d ON d.id = m.lead_department_id "
-            f"LEFT JOIN accounts_user u ON u.id = m.responsible_leader_id WHERE r.court_id = ANY(%s) {where} "
-            "ORDER BY m.current_deadline ASC NULLS LAST, m.id LIMIT 51"
-        )
-        params = [court_ids, *seek]
-        with connection.cursor() as cur:
-            for _ in range(RUNS):
+        sql, params = PAGE_SQL.format(where=where), [court_ids, *seek]
+        depth_ms, depth_floor_ms = [], []
+
+        def ours(url=url, into=depth_ms) -> float:
+            nonlocal queries
+            with CaptureQueriesContext(connection) as ctx:
+                started = time.perf_counter()
+                response = client.get(url)
+                into.append((time.perf_counter() - started) * 1000)
+            assert response.status_code == 200, response.status_code
+            queries = max(queries, len(ctx.captured_queries))
+            return into[-1]
+
+        def floor_query(sql=sql, params=params, into=depth_floor_ms) -> float:
+            with connection.cursor() as cur:
                 started = time.perf_counter()
                 cur.execute(sql, params)
                 cur.fetchall()
-                floor_ms.append((time.perf_counter() - started) * 1000)
+                into.append((time.perf_counter() - started) * 1000)
+            return into[-1]
+
+        rounds = interleaved({"ours": ours, "floor": floor_query}, per_round=max(1, RUNS // ROUNDS))
+        page_ms += depth_ms
+        floor_ms += depth_floor_ms
+        by_depth[str(depth)] = {"p50": round(statistics.median(depth_ms), 1), "p95": round(_p95(depth_ms), 1),
+                                "rounds": rounds}
     value, floor = _p95(page_ms), _p95(floor_ms)
     result = {
         "api_list_p95_ms": {

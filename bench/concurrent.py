@@ -2,7 +2,8 @@
 
     DATABASE_URL=…/courtreform_bench python -m bench.concurrent     (BENCH_CONCURRENT_SECONDS=60)
 
-Starts gunicorn (2 sync workers, persistent database connections, DEBUG off) on a free port of
+Starts gunicorn (2 workers of gunicorn.conf.py's class — gthread, 4 threads each — persistent
+database connections, DEBUG off, bench/settings.py for the floor view) on a free port of
 127.0.0.1 against the benchmark database, logs in 20 simulated users (threads, plain urllib, a
 cookie jar each) as the benchmark's staff and office accounts, then for the measured time each
 user loops: open a measure page, read the CSRF token and the hidden `version`, POST a progress
@@ -17,9 +18,11 @@ Afterwards every accepted update (302 after the POST) must be in the database: a
 row with its unique note, a history row, and the measure's version moved on by exactly the number
 of accepted updates. `concurrent_lost_updates` is accepted minus recorded (must be 0).
 
-Floor for requests per second: the same 20 clients GETting /login/ (session + CSRF + template,
-no measure data) on the same server in the same run. ratio = floor / value (how many times more
-expensive a real update round is than the trivial page).
+Floor: the same 20 users, the same GET of the measure page and the same multipart POST, on the same
+server, answered by bench/urls.py's floor view: the workflow reduced to a version-checked UPDATE of
+the row (no lock, permission, report row, history or audit). Ours and the floor run in interleaved
+rounds (bench/rounds.ROUNDS each, the order alternating); ratio = ours / floor in requests per
+second. The server processes' CPU time per request and the load average are reported per side.
 
 Prints JSON lines {"concurrent_rps": …}, {"concurrent_errors": …}, {"concurrent_lost_updates": …}.
 """
@@ -27,6 +30,7 @@ Prints JSON lines {"concurrent_rps": …}, {"concurrent_errors": …}, {"concurr
 import json
 import os
 import re
+import runpy
 import signal
 import socket
 import statistics
@@ -42,6 +46,10 @@ from dataclasses import dataclass, field
 from http.cookiejar import CookieJar
 from pathlib import Path
 
+import psutil
+
+from bench.rounds import ROUNDS, cpu_seconds, load
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "courtreform.settings")
 os.environ.setdefault("DEMO", "1")
 
@@ -51,6 +59,7 @@ USERS = 20
 OWN_USERS = 10
 WORKERS = 2
 CSRF_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+FLOOR_POST = "/bench/floor/measures/{}/progress/"
 VERSION_FIELD = re.compile(r'<form[^>]*id="progress-form".*?name="version" value="(\d+)"', re.S)
 
 
@@ -120,7 +129,8 @@ def _multipart(fields: dict[str, str]) -> tuple[bytes, str]:
     return "".join(parts).encode(), f"multipart/form-data; boundary={boundary}"
 
 
-def update_loop(user: User, stop: threading.Event, tally: Tally, lock: threading.Lock) -> None:
+def update_loop(user: User, stop: threading.Event, tally: Tally, lock: threading.Lock,
+                post_path: str = "/measures/{}/progress/") -> None:
     i = 0
     while not stop.is_set():
         measure = user.measures[i % len(user.measures)]
@@ -143,7 +153,7 @@ def update_loop(user: User, stop: threading.Event, tally: Tally, lock: threading
                 {"csrfmiddlewaretoken": token, "version": version, "note": note, "percent": str(i % 90 + 5)}
             )
             started = time.perf_counter()
-            status, _ = user.request(f"/measures/{measure}/progress/", body, {"Content-Type": content_type})
+            status, _ = user.request(post_path.format(measure), body, {"Content-Type": content_type})
             elapsed = (time.perf_counter() - started) * 1000
         except (OSError, AttributeError) as error:  # connection refused/reset, or a page without the form
             with lock:
@@ -170,14 +180,8 @@ def update_loop(user: User, stop: threading.Event, tally: Tally, lock: threading
 
 
 def floor_loop(user: User, stop: threading.Event, tally: Tally, lock: threading.Lock) -> None:
-    while not stop.is_set():
-        try:
-            status, _ = user.request("/login/")
-        except OSError:
-            status = 599
-        with lock:
-            tally.requests += 1
-            tally.errors += status >= 500
+    """The same page and the same POST, answered by bench/urls.py's floor: the row update alone."""
+    update_loop(user, stop, tally, lock, post_path=FLOOR_POST)
 
 
 def run_for(seconds: float, target, users: list[User]) -> tuple[Tally, float]:
@@ -254,12 +258,12 @@ def main() -> None:
     from django.utils import timezone
 
     seconds = float(os.environ.get("BENCH_CONCURRENT_SECONDS", "60"))
-    floor_seconds = max(5.0, seconds / 4)
     plan, hot = pick_users()
     all_measures = sorted({m for _, ms in plan for m in ms})
     port = _free_port()
     env = {
         **os.environ, "DEBUG": "0", "DEMO": "1", "DB_CONN_MAX_AGE": "600", "LOG_LEVEL": "WARNING",
+        "DJANGO_SETTINGS_MODULE": "bench.settings",  # the application plus the floor view (bench/urls.py)
         "ALLOWED_HOSTS": "127.0.0.1", "HTTPS": "0", "AXES_FAILURE_LIMIT": "1000",
     }
     log = open(ROOT / "var" / f"bench-concurrent-{port}.log", "w") if (ROOT / "var").is_dir() else subprocess.DEVNULL
@@ -281,15 +285,22 @@ def main() -> None:
         users = [User(base, username, measures) for username, measures in plan]
         for user in users:
             user.login()
-        floor_users = [User(base, username, measures) for username, measures in plan]
+        processes = [server.pid, *(child.pid for child in psutil.Process(server.pid).children())]
 
         before = versions(all_measures)
         started_at = timezone.now()
         connection.close()  # the server works alone while we measure
-        tally, elapsed = run_for(seconds, update_loop, users)
-        floor, floor_elapsed = run_for(floor_seconds, floor_loop, floor_users)
+        tallies: dict[str, list] = {"ours": [], "floor": []}
+        per_round = max(2.0, seconds / ROUNDS)
+        for number in range(ROUNDS):  # interleaved, the order alternating, so load bursts fall on both
+            for side in (("ours", "floor") if number % 2 == 0 else ("floor", "ours")):
+                spent = cpu_seconds(processes)
+                tally, elapsed = run_for(per_round, update_loop if side == "ours" else floor_loop, users)
+                tallies[side].append((tally, elapsed, cpu_seconds(processes) - spent, load()))
         time.sleep(0.5)
-        recorded = check_recorded(tally.accepted_notes, started_at)
+        ours_tallies = [t for t, *_ in tallies["ours"]]
+        accepted_notes = [note for t in ours_tallies for note in t.accepted_notes]
+        recorded = check_recorded(accepted_notes, started_at)
         after = versions(all_measures)
     finally:
         server.send_signal(signal.SIGTERM)
@@ -298,23 +309,47 @@ def main() -> None:
         except subprocess.TimeoutExpired:
             server.kill()
 
-    version_moves = sum(after[m] - before[m] for m in all_measures)
-    rps = tally.requests / elapsed
-    floor_rps = floor.requests / floor_elapsed
+    def side(rounds: list) -> dict:
+        rates = [t.requests / elapsed for t, elapsed, _cpu, _load in rounds]
+        posts = [ms for t, *_ in rounds for ms in t.post_ms]
+        requests = sum(t.requests for t, *_ in rounds)
+        return {
+            "median_rps": round(statistics.median(rates), 1), "spread_rps": [round(min(rates), 1), round(max(rates), 1)],
+            "post_p50_ms": round(statistics.median(posts), 1) if posts else None,
+            "post_p95_ms": round(statistics.quantiles(posts, n=20)[18], 1) if len(posts) > 1 else None,
+            "cpu_ms_per_request": round(1000 * sum(c for *_, c, _load in rounds) / max(requests, 1), 2),
+            "accepted": sum(t.accepted for t, *_ in rounds), "stale_409": sum(t.stale_409 for t, *_ in rounds),
+            "errors": sum(t.errors for t, *_ in rounds), "requests": requests,
+            "load_average": [load for *_, load in rounds],
+        }
+
+    ours, floor = side(tallies["ours"]), side(tallies["floor"])
+    tally = Tally(
+        requests=ours["requests"], errors=ours["errors"], accepted=ours["accepted"], stale_409=ours["stale_409"],
+        refused_other=sum(t.refused_other for t in ours_tallies), accepted_notes=accepted_notes,
+        error_samples=[e for t in ours_tallies for e in t.error_samples][:5],
+    )
+    elapsed = sum(e for _t, e, *_ in tallies["ours"])
+    # The floor's updates move the version too (and write nothing else): they are not ours to find.
+    version_moves = sum(after[m] - before[m] for m in all_measures) - floor["accepted"]
     hot_accepted = sum(1 for m, _ in tally.accepted_notes if m in hot)
     lost = tally.accepted - min(recorded["reports"], recorded["history"], version_moves)
-    common = {"users": USERS, "seconds": round(elapsed, 1), "gunicorn_workers": WORKERS}
+    deployed = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    common = {"users": USERS, "seconds": round(elapsed, 1), "gunicorn_workers": WORKERS,
+              "worker_class": deployed["worker_class"], "threads": deployed.get("threads", 1), "rounds": ROUNDS}
     print(json.dumps({"concurrent_rps": {
-        "value": round(rps, 1), "floor": round(floor_rps, 1), "ratio": round(floor_rps / rps, 1) if rps else None,
-        "unit": "req/s", "updates_per_s": round(tally.accepted / elapsed, 1),
-        "post_p50_ms": round(statistics.median(tally.post_ms), 1) if tally.post_ms else None,
-        "post_p95_ms": round(statistics.quantiles(tally.post_ms, n=20)[18], 1) if len(tally.post_ms) > 1 else None,
-        "floor_path": "/login/ GET", **common,
+        "value": ours["median_rps"], "floor": floor["median_rps"],
+        "ratio": round(ours["median_rps"] / floor["median_rps"], 2) if floor["median_rps"] else None,
+        "unit": "req/s", "what": "median req/s over interleaved rounds of GET page + POST progress; floor = the "
+                                 "same GET and POST with the workflow reduced to the row update; ratio = ours / floor",
+        "updates_per_s": round(tally.accepted / elapsed, 1),
+        "post_p50_ms": ours["post_p50_ms"], "post_p95_ms": ours["post_p95_ms"],
+        "ours": ours, "floor_side": floor, "floor_path": "POST " + FLOOR_POST, **common,
     }}, ensure_ascii=False))
     print(json.dumps({"concurrent_errors": {
-        "value": tally.errors + floor.errors, "floor": 0, "ratio": None, "unit": "errors",
+        "value": tally.errors + floor["errors"], "floor": 0, "ratio": None, "unit": "errors",
         "requests": tally.requests, "stale_409": tally.stale_409, "refused_other": tally.refused_other,
-        "floor_errors": floor.errors, "samples": tally.error_samples, **common,
+        "floor_errors": floor["errors"], "samples": tally.error_samples, **common,
     }}, ensure_ascii=False))
     print(json.dumps({"concurrent_lost_updates": {
         "value": lost, "floor": 0, "ratio": None, "unit": "updates",

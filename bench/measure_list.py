@@ -1,7 +1,8 @@
 """我的整改任务 at any depth: server time of the list page and of a measure page, against raw SQL.
 
 Prints one JSON line: {"measure_list_p95_ms": {"value", "floor", "ratio", "unit", ...}}.
-The floor is the same 50 rows (same scope, same order, same keyset position) fetched by raw SQL.
+The floor is the same 50 rows (same scope, same order, same keyset position) fetched by raw SQL,
+run in interleaved rounds with the page at each depth (bench/rounds.py).
 """
 
 import json
@@ -29,6 +30,7 @@ def main() -> None:
     from django.test.utils import CaptureQueriesContext
 
     from accounts.models import User
+    from bench.rounds import ROUNDS, interleaved
     from measures.freshness import measures_changed
     from measures.models import Measure
     from measures.pagination import _encode
@@ -38,7 +40,7 @@ def main() -> None:
     client.force_login(office)
     ordered = Measure.objects.order_by("current_deadline", "id").values_list("current_deadline", "id")
     total = ordered.count()
-    page_ms, floor_ms, queries = [], [], 0
+    page_ms, floor_ms, queries, rounds = [], [], 0, {}
     for depth in DEPTHS:
         cursor = ""
         if depth:
@@ -46,13 +48,6 @@ def main() -> None:
             cursor = _encode(Measure(pk=pk, current_deadline=day))
         url = "/my/" + (f"?after={cursor}" if cursor else "")
         client.get(url)  # warm
-        for _ in range(RUNS):
-            with CaptureQueriesContext(connection) as ctx:
-                started = time.perf_counter()
-                response = client.get(url)
-                page_ms.append((time.perf_counter() - started) * 1000)
-            assert response.status_code == 200, response.status_code
-            queries = max(queries, len(ctx.captured_queries))
         day, pk = (ordered[int(total * depth)] if depth else (None, 0))
         where = "WHERE (m.current_deadline, m.id) > (%s, %s)" if day else ""
         sql = (
@@ -62,12 +57,27 @@ def main() -> None:
             f"LEFT JOIN accounts_user u ON u.id = m.responsible_leader_id {where} "
             "ORDER BY m.current_deadline ASC NULLS LAST, m.id LIMIT 51"
         )
-        with connection.cursor() as cur:
-            for _ in range(RUNS):
+        params = [day, pk] if day else []
+
+        def ours(url=url) -> float:
+            nonlocal queries
+            with CaptureQueriesContext(connection) as ctx:
                 started = time.perf_counter()
-                cur.execute(sql, [day, pk] if day else [])
+                response = client.get(url)
+                page_ms.append((time.perf_counter() - started) * 1000)
+            assert response.status_code == 200, response.status_code
+            queries = max(queries, len(ctx.captured_queries))
+            return page_ms[-1]
+
+        def floor_query(sql=sql, params=params) -> float:
+            with connection.cursor() as cur:
+                started = time.perf_counter()
+                cur.execute(sql, params)
                 cur.fetchall()
                 floor_ms.append((time.perf_counter() - started) * 1000)
+            return floor_ms[-1]
+
+        rounds[str(depth)] = interleaved({"ours": ours, "floor": floor_query}, per_round=max(1, RUNS // ROUNDS))
     # The tiles are reused until a measure changes (measures.freshness): the figures above are a user
     # paging through the list; these are the first page right after somebody changed a measure.
     changed_ms = []
@@ -89,6 +99,7 @@ def main() -> None:
             "p50": round(statistics.median(page_ms), 1), "queries": queries, "measures": total,
             "measure_page_p95_ms": round(_p95(detail_ms), 1),
             "after_a_change_p95_ms": round(_p95(changed_ms), 1), "after_a_change_p50_ms": round(statistics.median(changed_ms), 1),
+            "floor_p50": round(statistics.median(floor_ms), 2), "rounds_by_depth": rounds,
         }
     }))
 

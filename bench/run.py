@@ -3,11 +3,16 @@
 Each scenario is a script in this folder that prints JSON lines of the form
 {"<key>": {"value": …, "floor": …, "ratio": …, "unit": …}}; the floor is measured in the same run.
 Scenarios run one after another in their own processes against a database of their own
-(<DATABASE_URL's database>_bench), never the application's.
+(<DATABASE_URL's database>_bench), never the application's. results.json records the commit, the
+start and end time and the load average of the run, and holds that one run only; bench/report.py
+then regenerates docs/performance.md's tables from it. BENCH_SCENARIOS=a,b (a partial run) writes
+results.partial.json instead.
 """
 
+import datetime
 import json
 import os
+import runpy
 import subprocess
 import sys
 import time
@@ -33,6 +38,10 @@ KEYS = [
     "ledger_export_100k_s", "ledger_export_100k_rss_mb", "ledger_import_10k_s", "bulletin_10k_s", "concurrent_rps", "concurrent_errors",
     "concurrent_lost_updates",
 ]
+
+
+def _git(*args: str) -> str:
+    return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True).stdout.strip()
 
 
 def bench_database_url() -> str:
@@ -67,10 +76,12 @@ def main() -> int:
     subprocess.run([py, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
     size = os.environ.get("BENCH_MEASURES", "100000")
     subprocess.run([py, "-m", "bench.generate", "--measures", size], cwd=ROOT, env=env, check=True)
-    # BENCH_SCENARIOS=a,b reruns only those; the other figures are kept from the last results.json.
+    # BENCH_SCENARIOS=a,b runs only those and writes results.partial.json: results.json only ever
+    # holds one full run, never figures merged from runs at different times.
     only = [n for n in os.environ.get("BENCH_SCENARIOS", "").split(",") if n]
-    previous = json.loads((HERE / "results.json").read_text()) if only and (HERE / "results.json").exists() else {}
-    results: dict = {k: v for k, v in previous.items() if isinstance(v, dict) and "value" in v}
+    started_at = datetime.datetime.now(datetime.UTC)
+    load_before = [round(x, 2) for x in os.getloadavg()]
+    results: dict = {}
     notes: dict = {}
     for name in SCENARIOS:
         if only and name not in only:
@@ -93,13 +104,26 @@ def main() -> int:
         print(f"… {name} done in {time.perf_counter() - started:.0f} s", file=sys.stderr)
     if "dashboard_1m_ms" in results and "dashboard_ms" in results:
         results["dashboard_ms"]["at_1m"] = results.pop("dashboard_1m_ms")
+    deployed = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
     output = {
-        "machine": {"cores": os.cpu_count(), "python": sys.version.split()[0], "measures": int(size)},
+        "run": {
+            "commit": _git("rev-parse", "HEAD"), "uncommitted_changes": bool(_git("status", "--porcelain")),
+            "started_at": started_at.isoformat(timespec="seconds"),
+            "finished_at": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+            "scenarios": [name for name in SCENARIOS if not only or name in only], "partial": bool(only),
+            "load_average": {"before": load_before, "after": [round(x, 2) for x in os.getloadavg()]},
+        },
+        "machine": {"cores": os.cpu_count(), "python": sys.version.split()[0], "measures": int(size),
+                    "gunicorn": {"worker_class": deployed["worker_class"], "threads": deployed.get("threads", 1),
+                                 "workers": 2}},
         **{key: results[key] for key in KEYS if key in results},
         "missing": [key for key in KEYS if key not in results],
         "notes": notes,
     }
-    (HERE / "results.json").write_text(json.dumps(output, ensure_ascii=False, indent=2) + "\n")
+    target = HERE / ("results.partial.json" if only else "results.json")
+    target.write_text(json.dumps(output, ensure_ascii=False, indent=2) + "\n")
+    if not only:
+        subprocess.run([py, "-m", "bench.report"], cwd=ROOT, check=True)  # docs/performance.md from it
     print(f"{'scenario':32} {'value':>12} {'floor':>12} {'ratio':>7}  unit")
     for key in KEYS:
         row = results.get(key)

@@ -6,10 +6,13 @@ The number of queries does not depend on the number of measures. The measures ta
 once grouped by (court, lead department, status, type) for the tiles, the status distribution, the
 overdue buckets, the department ranking and the courts panel (``_measure_counts``), and once grouped
 by problem for the categories (``_categories``); names are joined to the grouped rows, not to every
-measure. Then one window-function query over the history table for the burn-down, plus the few
-small lookups that fill the filter's choices. The two passes over the measures are reused until the
-measures change (measures.freshness), so they are never stale; the burn-down is reused for
-BURNDOWN_CACHE_SECONDS. bench/dashboard.py times the page against the same aggregates as raw SQL.
+measure. The burn-down reads the daily snapshot (reports.burndown: one row per review and week in
+scope) for its past weeks and takes today's point from the tiles, so a change shows at once; only a
+scope the snapshot cannot count (departments and owners rather than whole reviews, a category or a
+deadline range) falls back to one window-function query over the history, reused for
+BURNDOWN_CACHE_SECONDS. Then the few small lookups that fill the filter's choices. The two passes
+over the measures are reused until the measures change (measures.freshness), so they are never
+stale. bench/dashboard.py times the page against the same aggregates as raw SQL.
 """
 
 import datetime
@@ -27,7 +30,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Court, Department, User
-from issues.models import Category
+from issues.models import Category, Review
 from measures.filters import (
     EXTENDED_Q,
     OVERDUE_BUCKET_CHOICES,
@@ -37,7 +40,9 @@ from measures.filters import (
 )
 from measures.freshness import cached_aggregate
 from measures.models import Measure, local_today
-from measures.selectors import measures_visible_to, reviews_visible_to
+from measures.selectors import measure_scope_q, measures_visible_to, reviews_visible_to
+
+from .burndown import burndown_points
 
 from . import rates
 
@@ -155,8 +160,49 @@ def dashboard_for(*, user: User, params: QueryDict | dict) -> Dashboard:
     return Dashboard(
         filter=measure_filter, params=given, tiles=tiles, links=links, categories=categories,
         departments=_ranking(departments, link), statuses=statuses, overdue_buckets=buckets,
-        burndown=burndown(qs, today=today), courts=_courts(per_court, court_choices, link), today=today,
+        burndown=_burndown(user, measure_filter, qs, today=today, open_now=sum(
+            tiles[status] for status in OPEN_STATUSES
+        )),
+        courts=_courts(per_court, court_choices, link), today=today,
     )
+
+
+def _burndown(user: User, measure_filter: MeasureFilter, qs: QuerySet[Measure], *, today: datetime.date,
+              open_now: int) -> dict:
+    """From the daily snapshot (reports.burndown) when the scope is whole reviews, else from the history."""
+    scope = _snapshot_scope(user, measure_filter)
+    if scope is None:
+        return burndown(qs, today=today)
+    review_ids, department_id = scope
+    points = burndown_points(review_ids=review_ids, department_id=department_id, today=today,
+                             open_now=open_now, max_weeks=BURNDOWN_MAX_WEEKS)
+    return {**points, "computed_at": timezone.localtime(), "cache_minutes": 0, "source": "snapshot"}
+
+
+def _snapshot_scope(user: User, measure_filter: MeasureFilter) -> tuple[list[int], int | None] | None:
+    """The (review ids, lead department) the snapshot can count for this page, or None.
+
+    The snapshot is kept per review and lead department, so it serves a scope made of whole reviews
+    (an office's court tree) narrowed by review, court or lead department. A scope of departments
+    and owners (leaders, staff), a category or a deadline range falls back to the history.
+    """
+    scope = measure_scope_q(user)
+    if scope is None or scope.negated or len(scope.children) != 1:
+        return None
+    lookup, review_ids = scope.children[0]
+    if lookup != "review_id__in":
+        return None
+    data = {k: measure_filter.data.get(k) for k in DASHBOARD_PARAMS}
+    if not measure_filter.form.is_valid() or any(data[k] for k in ("category", "deadline_from", "deadline_to")):
+        return None
+    values = measure_filter.form.cleaned_data
+    reviews = set(review_ids)
+    if values.get("review"):
+        reviews &= {int(values["review"])}
+    if values.get("court") is not None:
+        reviews = set(Review.objects.filter(pk__in=reviews, court_id=values["court"]).values_list("id", flat=True))
+    department = values.get("lead_department")
+    return sorted(reviews), int(department) if department is not None else None
 
 
 def _rows(condition: Q) -> Count:

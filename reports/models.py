@@ -104,3 +104,42 @@ class LedgerExport(models.Model):
 
     def __str__(self):
         return f"{self.requested_by} {self.requested_at:%Y-%m-%d %H:%M} ({self.row_count})"
+
+
+class BurndownDay(models.Model):
+    """How many measures (to be closed; 长期坚持 apart) were open at the end of a day, per review and
+    lead department, written from the measure history by ``reports.burndown.burndown_days_write``.
+
+    A row with no lead department is the whole review (measures without a lead department included).
+    The dashboard's burn-down reads these rows for its past weeks and the live tiles for today, so it
+    never scans the history. Plain ids, no foreign keys: history may name a review deleted since.
+    """
+
+    day = models.DateField()
+    review = models.ForeignKey(Review, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    lead_department = models.ForeignKey(
+        "accounts.Department", null=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    open = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            # Serves the dashboard's read: review_id = ANY(…) AND lead_department_id IS NULL / = …, then day.
+            models.UniqueConstraint(
+                fields=["review", "lead_department", "day"], name="burndown_day_unique", nulls_distinct=False
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} review {self.review_id} department {self.lead_department_id}: {self.open}"
+
+
+class BurndownRun(models.Model):
+    """Each write of the burn-down days: the last day written. The dashboard checks the newest one."""
+
+    through = models.DateField(db_index=True)
+    written_at = models.DateTimeField(default=timezone.now)
+    rows = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"through {self.through}: {self.rows} rows"

@@ -2,11 +2,12 @@
 
 import datetime
 import threading
+import time
 
 import pytest
 import time_machine
 from django.core import mail
-from django.db import connection
+from django.db import connection, transaction
 
 from courtreform.celery import app as celery_app
 from measures import alerts, overdue, workflow
@@ -76,20 +77,70 @@ def test_two_scans_at_once_flag_each_measure_once(org):
     review = f.ReviewFactory(court=org.court)
     problem = f.ProblemFactory(category=f.CategoryFactory(review=review))
     f.MeasureFactory.create_batch(40, problem=problem, original_deadline=DEADLINE, lead_department=org.dept_a)
-    results = []
+    results, errors, pids = {}, [], {}
+    first_has_flagged = threading.Event()
+    second_is_waiting = threading.Event()
 
-    def scan():
-        with at(DEADLINE + datetime.timedelta(days=1)):
-            results.append(overdue.overdue_scan())
-        connection.close()
+    def first():
+        # The first scan has flagged every row but not committed when the second one starts.
+        try:
+            pids["first"] = backend_pid()
+            with at(DAY_AFTER), transaction.atomic():
+                results["first"] = overdue.overdue_scan()
+                first_has_flagged.set()
+                assert second_is_waiting.wait(timeout=60), "the second scan never reached the flagged rows"
+        except BaseException as exc:  # noqa: BLE001 - reported by the test below
+            errors.append(exc)
+            first_has_flagged.set()
+        finally:
+            connection.close()
 
-    threads = [threading.Thread(target=scan) for _ in range(2)]
+    def second():
+        try:
+            pids["second"] = backend_pid()
+            assert first_has_flagged.wait(timeout=60)
+            with at(DAY_AFTER):
+                results["second"] = overdue.overdue_scan()
+        except BaseException as exc:  # noqa: BLE001 - reported by the test below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
     for t in threads:
         t.start()
+    # The overlap is proved, not hoped for: the second scan's statement is blocked by the first's open transaction.
+    overlapped = wait_until(lambda: blocked_by(pids, waiter="second", holder="first"))
+    second_is_waiting.set()
     for t in threads:
-        t.join()
-    assert sorted(results) == [0, 40]
+        t.join(timeout=120)
+    assert not errors, errors
+    assert overlapped, "the two scans did not overlap"
+    assert results == {"first": 40, "second": 0}
     assert MeasureAlert.objects.filter(kind="overdue").count() == 40
+
+
+def backend_pid() -> int:
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_backend_pid()")
+        return cur.fetchone()[0]
+
+
+def blocked_by(pids: dict, *, waiter: str, holder: str) -> bool:
+    if waiter not in pids or holder not in pids:
+        return False
+    with connection.cursor() as cur:
+        cur.execute("SELECT %s = ANY(pg_blocking_pids(%s))", [pids[holder], pids[waiter]])
+        return cur.fetchone()[0]
+
+
+def wait_until(condition, seconds: float = 60) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return False
 
 
 def test_due_soon_reminders_follow_the_reviews_thresholds_without_repeats(measure):

@@ -212,3 +212,15 @@ def test_the_rules_the_bulletin_names_are_in_the_register_linked_to_their_measur
     assert {"《案款发放管理规定》", "《党组议事决策规则》", "《院庭长案件监督管理办法》"} <= names
     assert not {"《长期未结案件情况通报》", "《民法典》"} & names
     assert all(rule.measures.filter(review=inspection).exists() for rule in rules_for_review(inspection))
+
+
+@pytest.mark.django_db
+def test_printed_logins_include_everyone_a_close_out_journey_needs(seed_output):
+    out = io.StringIO()
+    call_command("seed_demo", "--print-logins", stdout=out)
+    printed = {line.split()[0] for line in out.getvalue().splitlines()[1:-1]}
+    liaison = User.objects.get(username="liaison_zhixing")
+    measure = Measure.objects.filter(lead_department=liaison.department, status=Measure.Status.IN_PROGRESS).first()
+    # the liaison reports, the head applies, the responsible leader and then the office sign off
+    head = User.objects.get(department=liaison.department, roles__contains=["department_head"])
+    assert {liaison.username, head.username, measure.responsible_leader.username, "zhengzhibu"} <= printed

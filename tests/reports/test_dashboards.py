@@ -12,6 +12,8 @@ from django.urls import reverse
 
 from measures.models import Instruction, Measure
 from reports import dashboards
+from reports.burndown import burndown_days_write
+from reports.models import BurndownDay
 
 from .. import factories as f
 
@@ -210,6 +212,7 @@ def test_dashboard_needs_login(client):
 def _queries(client, user) -> int:
     client.force_login(user)
     client.get(reverse("notification_list"))  # the session's first save (its idle timer) happens here
+    burndown_days_write()  # last night's job
     cache.clear()
     with CaptureQueriesContext(connection) as ctx:
         assert client.get(reverse("dashboard")).status_code == 200
@@ -255,16 +258,45 @@ def test_burndown_counts_open_measures_as_of_each_week_from_the_history(client, 
     assert charts["burndown"]["open"] == [0, 3, 3, 2, 1, 1]
 
 
-def test_tiles_show_a_close_out_on_the_next_visit_and_the_burndown_within_five_minutes(client, org, known, drive):
+def test_a_close_out_shows_on_the_next_visit_in_the_tiles_and_the_burndown(client, org, known, drive):
     before, charts_before = get_dashboard(client, org.office)
     assert get_dashboard(client, org.office)[0].tiles == before.tiles  # the second visit is served from cache
     drive.closed(known["m3"])  # 3 days overdue, in progress
     after, charts_after = get_dashboard(client, org.office)
     assert (after.tiles["closed"], after.tiles["overdue"]) == (before.tiles["closed"] + 1, before.tiles["overdue"] - 1)
-    assert charts_after["burndown"] == charts_before["burndown"]  # reused, as the page says
-    with time_machine.travel(NOW + datetime.timedelta(minutes=6), tick=False):
-        _, charts_later = get_dashboard(client, org.office)
-    assert charts_later["burndown"]["open"][-1] == charts_before["burndown"]["open"][-1] - 1
+    assert charts_after["burndown"]["open"] == [*charts_before["burndown"]["open"][:-1],
+                                                charts_before["burndown"]["open"][-1] - 1]
+
+
+def test_burndown_past_weeks_come_from_the_nightly_snapshot_not_the_history(client, org, problem, drive):
+    with time_machine.travel(f.shanghai(2026, 3, 1, 9), tick=False):
+        a, b = (f.MeasureFactory(problem=problem, lead_department=org.dept_a, original_deadline=days(30))
+                for _ in range(2))
+    with time_machine.travel(f.shanghai(2026, 3, 20, 9), tick=False):
+        drive.closed(b)
+    with time_machine.travel(f.shanghai(2026, 3, 31, 0, 5), tick=False):
+        assert burndown_days_write() > 0  # the job of the night after 2026-03-30
+        assert burndown_days_write() == 0  # a second run writes nothing twice
+    assert BurndownDay.objects.filter(day="2026-03-30", lead_department__isnull=True).get().open == 1
+    Measure.history.all().delete()  # the past weeks no longer depend on the history
+    _, charts = get_dashboard(client, org.office)
+    assert charts["burndown"]["days"] == ["2026-02-25", "2026-03-04", "2026-03-11", "2026-03-18", "2026-03-25",
+                                          "2026-04-01"]
+    # past weeks as of each week's end; today's point is live
+    assert charts["burndown"]["open"] == [0, 2, 2, 2, 1, 1]
+    drive.closed(drive.reload(a))
+    _, charts = get_dashboard(client, org.office)
+    assert charts["burndown"]["open"][-1] == 0
+
+
+def test_burndown_for_one_lead_department_reads_its_own_rows(client, org, problem):
+    with time_machine.travel(f.shanghai(2026, 3, 1, 9), tick=False):
+        f.MeasureFactory(problem=problem, lead_department=org.dept_a, original_deadline=days(30))
+        f.MeasureFactory(problem=problem, lead_department=org.dept_b, original_deadline=days(30))
+    _, everyone = get_dashboard(client, org.office)
+    _, one = get_dashboard(client, org.office, lead_department=org.dept_b.pk)
+    assert everyone["burndown"]["open"] == [0, 2, 2, 2, 2, 2]
+    assert one["burndown"]["open"] == [0, 1, 1, 1, 1, 1]
 
 
 def test_dashboard_page_shows_charts_container_print_button_and_freshness(client, org, known):

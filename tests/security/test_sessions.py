@@ -68,11 +68,17 @@ def test_logout_ends_every_session_of_the_account(org, login):
     assert not UserSession.objects.filter(user=org.staff_a).exists()
 
 
-def test_disabling_an_account_ends_its_sessions(org, login):
+def test_disabling_an_account_ends_its_sessions_so_enabling_it_again_does_not_revive_them(org, login):
     first, second = two_browsers(login)
     org.staff_a.is_active = False
     org.staff_a.save()
     assert not is_logged_in(first) and not is_logged_in(second)
+    # A disabled account is refused by the login backend anyway; what proves its sessions were ended is
+    # that the same browsers stay logged out once the account is enabled again.
+    org.staff_a.is_active = True
+    org.staff_a.save()
+    assert not is_logged_in(first) and not is_logged_in(second)
+    assert not UserSession.objects.filter(user=org.staff_a).exists()
 
 
 def test_a_new_password_ends_the_other_sessions_but_not_the_one_that_changed_it(org, login):
