@@ -43,7 +43,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('issues', '0003_review_working_days_by_default'),
-        ('reports', '0003_ledger_export'),
+        ('reports', '0004_burndown_snapshot'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
