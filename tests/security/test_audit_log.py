@@ -155,7 +155,7 @@ def test_verify_audit_names_the_first_tampered_row(org, drive, measure):
 
 
 def test_a_deleted_row_breaks_the_chain_at_its_successor(org, drive, measure):
-    drive.in_progress(measure)
+    drive.closed(measure)
     rows = list(AuditEvent.objects.filter(chain=org.court.pk).order_by("seq"))
     victim, successor = rows[-2], rows[-1]
     with connection.cursor() as cur:
