@@ -95,3 +95,32 @@ def test_concurrent_writes_within_one_court_get_consecutive_numbers():
     owners = list(AuditEvent.objects.filter(chain=court.pk).order_by("seq").values_list("actor_id", flat=True))
     assert all(len(set(owners[i:i + 5])) == 1 for i in range(0, 15, 5))
     assert audit_verify().ok
+
+
+class WatchedUpload:
+    """Wraps a test upload: every time its bytes are read in chunks (hashing, storing), note which
+    advisory locks (the audit chains') this connection holds at that moment."""
+
+    def __init__(self, upload, seen):
+        self._upload, self._seen = upload, seen
+
+    def __getattr__(self, name):
+        return getattr(self._upload, name)
+
+    def chunks(self, *args, **kwargs):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()")
+            self._seen.append(cursor.fetchone()[0])
+        return self._upload.chunks(*args, **kwargs)
+
+
+def test_uploading_several_files_reads_none_of_them_while_the_audit_chain_is_locked(org, measure):
+    from measures import workflow
+
+    seen = []
+    files = [WatchedUpload(f.pdf_upload(f"材料{n}.pdf", padding=2000), seen) for n in range(3)]
+    workflow.measure_report_progress(measure=measure, actor=org.staff_a, note="已部署", percent=30, files=files)
+    assert measure.evidence.count() == 3
+    assert seen and set(seen) == {0}, seen
+    uploads = AuditEvent.objects.filter(action=A.EVIDENCE_UPLOADED, chain=org.staff_a.court_id).order_by("seq")
+    assert [e.detail["name"] for e in uploads] == ["材料0.pdf", "材料1.pdf", "材料2.pdf"]
