@@ -44,7 +44,7 @@ COPY --from=source /src/ ./
 # docker-compose the "static" volume is mounted there and nginx serves it (the migrate service
 # refreshes it with collectstatic on every upgrade, as the app user: hence the chown below).
 # The SECRET_KEY here exists only for this command and is not kept in the image.
-RUN SECRET_KEY=build-time-only-not-a-secret python manage.py collectstatic --noinput -v 0
+RUN SECRET_KEY=build-time-only-not-a-secret AUDIT_HMAC_KEY=build-time-only-not-a-secret python manage.py collectstatic --noinput -v 0
 
 # Non-root. Evidence lives in a volume mounted at $EVIDENCE_ROOT, created here so that a fresh
 # named volume inherits the app user's ownership.
