@@ -14,6 +14,7 @@ from django.db.models import Max
 from django.utils.translation import gettext as _
 
 from accounts.models import Court, Role, User
+from audit.services import audit_record
 
 from .models import Category, Finding, Problem, Review
 
@@ -157,15 +158,22 @@ def category_create(*, review: Review, actor: User, name: str) -> Category:
     category.full_clean()
     with transaction.atomic():
         category.save()
+        audit_record(action="category_changed", actor=actor, obj=category,
+                     detail={"review": review.pk, "created": True, "name": category.name})
     return category
 
 
 def category_update(*, category: Category, actor: User, name: str) -> Category:
     _require_office(actor, category.review.court_id)
+    before = Category.objects.filter(pk=category.pk).values_list("name", flat=True).first()
     category.name = (name or "").strip()
     category.full_clean()
+    if category.name == before:
+        return category  # nothing changed: nothing to save or audit
     with transaction.atomic():
         category.save(update_fields=["name"])
+        audit_record(action="category_changed", actor=actor, obj=category,
+                     detail={"review": category.review_id, "name": [before, category.name]})
     return category
 
 

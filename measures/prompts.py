@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
+from audit.services import audit_record
 from issues.models import Review
 
 from .models import WorkPrompt, WorkPromptReceipt
@@ -29,6 +30,10 @@ def prompt_issue(*, review: Review, actor: User, title: str, body: str, departme
         prompt = WorkPrompt.objects.create(review=review, number=number, title=title.strip(), body=body.strip(),
                                            issued_by=actor)
         WorkPromptReceipt.objects.bulk_create(WorkPromptReceipt(prompt=prompt, department=d) for d in departments)
+        audit_record(action="prompt_issued", actor=actor, obj=prompt, detail={
+            "review": review.pk, "number": number, "title": prompt.title, "body": prompt.body,
+            "departments": sorted(d.pk for d in departments),
+        })
         return prompt
 
 

@@ -177,10 +177,15 @@ def bulletin_generate(*, review: Review, period_start: datetime.date, period_end
         )
         snapshot = bulletin_snapshot(review=review, period_end=period_end,
                                      previous=previous.snapshot if previous else None)
-        return Bulletin.objects.create(
+        bulletin = Bulletin.objects.create(
             review=review, number=number, version=version, period_start=period_start, period_end=period_end,
             snapshot=snapshot, created_by=actor,
         )
+        audit_record(action="bulletin_drafted", actor=actor, obj=bulletin, detail={
+            "review": review.pk, "number": number, "version": version,
+            "period": [period_start.isoformat(), period_end.isoformat()],
+        })
+        return bulletin
 
 
 def bulletin_advance(*, bulletin: Bulletin, actor: User, to: str) -> Bulletin:
@@ -204,9 +209,8 @@ def bulletin_advance(*, bulletin: Bulletin, actor: User, to: str) -> Bulletin:
             b.published_by, b.published_at = actor, now
         b.status = to
         b.save()
-        if to == Bulletin.Status.PUBLISHED:
-            audit_record(action="bulletin_published", actor=actor, obj=b,
-                         detail={"review": b.review_id, "number": b.number, "version": b.version})
+        audit_record(action="bulletin_published" if to == Bulletin.Status.PUBLISHED else "bulletin_reviewed",
+                     actor=actor, obj=b, detail={"review": b.review_id, "number": b.number, "version": b.version})
         return b
 
 
