@@ -7,6 +7,22 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
+# Keys of ``detail`` that hold rectification text (what a measure says, notes, results, prompt sheets,
+# instructions). The audit administrator sees that they changed, not what they say: the text is for
+# the 纪检组, in the measure's history (三员分立: the audit administrator audits the system, not the work).
+RECTIFICATION_TEXT_KEYS = {"text", "note", "body", "result", "title", "description", "root_cause", "target"}
+REDACTED = "[…]"
+
+
+def redact(value):
+    if isinstance(value, dict):
+        return {k: (REDACTED if k in RECTIFICATION_TEXT_KEYS and v not in ("", None) else redact(v))
+                for k, v in value.items()}
+    if isinstance(value, list):
+        return [redact(v) for v in value]
+    return value
+
+
 class AuditEvent(models.Model):
     """One audited action: who, when, from which address, what, and whether it succeeded.
 
@@ -75,6 +91,11 @@ class AuditEvent(models.Model):
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor_username or '-'} {self.action}"
+
+    @property
+    def detail_redacted(self) -> dict:
+        """The detail as the audit administrator sees it: which fields, without rectification text."""
+        return redact(self.detail)
 
 
 class PasswordHistory(models.Model):
