@@ -6,7 +6,6 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-
 # Keys of ``detail`` that hold rectification text (what a measure says, notes, results, prompt sheets,
 # instructions). The audit administrator sees that they changed, not what they say: the text is for
 # the 纪检组, in the measure's history (三员分立: the audit administrator audits the system, not the work).
