@@ -46,12 +46,13 @@ COPY --from=source /src/ ./
 # The SECRET_KEY here exists only for this command and is not kept in the image.
 RUN SECRET_KEY=build-time-only-not-a-secret AUDIT_HMAC_KEY=build-time-only-not-a-secret python manage.py collectstatic --noinput -v 0
 
-# Non-root. Evidence lives in a volume mounted at $EVIDENCE_ROOT, created here so that a fresh
-# named volume inherits the app user's ownership.
+# Non-root. Evidence lives in a volume mounted at $EVIDENCE_ROOT, the audit checkpoints in one at
+# $AUDIT_CHECKPOINT_DIR (docker-compose.yml), created here so that a fresh named volume inherits the
+# app user's ownership.
 RUN groupadd --system --gid 10001 app \
     && useradd --system --uid 10001 --gid app --home-dir /app --no-create-home --shell /usr/sbin/nologin app \
-    && mkdir -p /data/evidence \
-    && chown app:app /data/evidence \
+    && mkdir -p /data/evidence /data/audit-checkpoints \
+    && chown app:app /data/evidence /data/audit-checkpoints \
     && chown -R app:app var/staticfiles
 USER app
 
