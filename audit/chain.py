@@ -160,11 +160,24 @@ def _checkpoint_update(chain: int, change) -> Checkpoint:
     return point
 
 
+def _journal_path(chain: int) -> Path:
+    return _checkpoint_dir() / f"chain-{chain}.journal"
+
+
+def _journal_line(chain: int, seq: int, hash_: str) -> str:
+    return f"{seq} {hash_} {seal(f'{chain}:{seq}:{hash_}')}\n"
+
+
 def checkpoint_head(chain: int, seq: int, hash_: str) -> None:
-    """Record a committed head. Never moves back: commits of one chain may finish out of order."""
+    """Record a committed head. Never moves back: commits of one chain may finish out of order.
+
+    Every head also goes into the chain's journal (one line per advance, in seq order), so that
+    rows deleted at the head and then written over by new ones still differ from what was recorded."""
     def change(point):
         if seq > point.head_seq:
             point.head_seq, point.head_hash = seq, hash_
+            with open(_journal_path(chain), "a") as journal:
+                journal.write(_journal_line(chain, seq, hash_))
 
     _checkpoint_update(chain, change)
     log.info("audit checkpoint chain=%s seq=%s hash=%s", chain, seq, hash_)
@@ -174,6 +187,12 @@ def checkpoint_start(chain: int, seq: int, prev_hash: str) -> None:
     """A retention purge: the chain now starts at ``seq``, whose predecessor had ``prev_hash``."""
     def change(point):
         point.start_seq, point.start_prev = seq, prev_hash
+        path = _journal_path(chain)
+        if path.exists():  # the purged rows' heads are no longer needed
+            kept = [line for line in path.read_text().splitlines(keepends=True) if int(line.split()[0]) >= seq]
+            tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+            tmp.write_text("".join(kept))
+            os.replace(tmp, path)
 
     _checkpoint_update(chain, change)
     log.info("audit checkpoint chain=%s starts at seq=%s after a purge", chain, seq)
@@ -245,6 +264,8 @@ def _verify_chain(chain: int, report: ChainReport, purged: set[tuple[int, str]],
     if point is None:
         report.warnings.append(f"chain {chain}: no checkpoint outside the database")
     allowed_starts = {(1, "")} | purged | ({(point.start_seq, point.start_prev)} if point else set())
+    journal = _journal(chain, report)
+    recorded = next(journal, None)
     prev, last_seq = None, 0
     while True:
         rows = list(AuditEvent.objects.filter(chain=chain, seq__gt=last_seq).order_by("seq")[:batch])
@@ -264,11 +285,35 @@ def _verify_chain(chain: int, report: ChainReport, purged: set[tuple[int, str]],
                 report.fail(f"chain {chain}: seq {event.seq}'s content does not match its seal", event.id)
             if point is not None and event.seq == point.head_seq and event.hash != point.head_hash:
                 report.fail(f"chain {chain}: seq {event.seq} differs from the checkpoint", event.id)
+            while recorded is not None and recorded[0] < event.seq:
+                recorded = next(journal, None)
+            if recorded is not None and recorded[0] == event.seq and recorded[1] != event.hash:
+                report.fail(f"chain {chain}: seq {event.seq} differs from the head recorded in the journal",
+                            event.id)
             prev, last_seq = event, event.seq
             report.checked += 1
     if point is not None and point.head_seq > last_seq:
         report.fail(f"chain {chain}: the checkpoint records seq {point.head_seq} but the chain ends at "
                     f"{last_seq}: the newest rows were removed")
+
+
+def _journal(chain: int, report: ChainReport):
+    """The journal's (seq, hash) pairs in order; a line whose signature does not match is reported."""
+    try:
+        lines = _journal_path(chain).read_text().splitlines()
+    except FileNotFoundError:
+        return
+    for line in lines:
+        try:
+            seq, hash_, _sig = line.split()
+            seq = int(seq)
+        except ValueError:
+            report.fail(f"chain {chain}: unreadable journal line {line[:40]!r}")
+            continue
+        if _journal_line(chain, seq, hash_).strip() != line.strip():
+            report.fail(f"chain {chain}: the journal line for seq {seq} is not signed with the key")
+            continue
+        yield seq, hash_
 
 
 def checkpoint_all_heads() -> int:

@@ -62,6 +62,17 @@ def test_deleting_the_newest_rows_is_found_by_the_checkpoint(history):
     verify_audit_fails("newest rows were removed")
 
 
+def test_deleting_the_newest_rows_is_still_found_after_new_rows_fill_their_numbers(
+    org, history, django_capture_on_commit_callbacks
+):
+    as_table_owner(("DELETE FROM audit_auditevent WHERE id >= %s", [history[-3].pk]))
+    with django_capture_on_commit_callbacks(execute=True):
+        for _ in range(5):  # the chain grows past the old head: its checkpoint moves on
+            audit_record(action=A.LOGIN, actor=org.office)
+    assert chain.checkpoint_read(org.court.pk).head_seq == len(history) + 2
+    verify_audit_fails(f"seq {history[-3].seq} differs from the head recorded in the journal")
+
+
 def test_deleting_the_oldest_rows_is_found_by_the_chain_start(history):
     as_table_owner(("DELETE FROM audit_auditevent WHERE chain = %s AND seq <= 4", [history[0].chain]))
     verify_audit_fails(f"id={history[4].pk}.*starts at seq 5")
