@@ -1,7 +1,8 @@
 """Writes to the audit log, and the account-security actions that go with it.
 
 ``audit_record`` is the one call every app makes. It joins the caller's transaction: if the
-audit row cannot be written, the business change rolls back with it.
+audit row cannot be written, the business change rolls back with it. The row goes into its actor's
+court's chain (audit/chain.py: keyed seals, gapless numbers, checkpoints outside the database).
 """
 
 import json
