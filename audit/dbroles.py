@@ -18,7 +18,7 @@ from urllib.parse import unquote, urlsplit
 
 import psycopg
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from psycopg import sql
 
 AUDIT_TABLE = "audit_auditevent"
@@ -52,10 +52,10 @@ def db_roles_setup(*, using=None) -> str:
                 with transaction.atomic(using=conn.alias):
                     cursor.execute(sql.SQL("CREATE ROLE {} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE").format(role)
                                    .as_string(cursor.connection))
-            except psycopg.errors.DuplicateObject:
-                pass
-            except Exception as error:  # a concurrent CREATE ROLE surfaces as a unique violation
-                if "pg_authid" not in str(error):
+            except DatabaseError as error:
+                # Another process created it meanwhile ("already exists", or a unique violation when
+                # both inserted at once): what we wanted.
+                if not isinstance(error.__cause__, psycopg.errors.DuplicateObject | psycopg.errors.UniqueViolation):
                     raise
         if password:
             cursor.execute(sql.SQL("ALTER ROLE {} PASSWORD {}").format(role, sql.Literal(password))
