@@ -22,6 +22,7 @@ from django.db import DatabaseError, connection, transaction
 from psycopg import sql
 
 AUDIT_TABLE = "audit_auditevent"
+SETUP_LOCK_KEY = 0x7A67745F726F6C65  # "zgt_role"
 
 
 def app_role() -> tuple[str, str]:
@@ -40,7 +41,10 @@ def db_roles_setup(*, using=None) -> str:
     roles: a concurrent CREATE ROLE loses the race harmlessly)."""
     name, password = app_role()
     conn = using or connection
-    with conn.cursor() as cursor:
+    with transaction.atomic(using=conn.alias), conn.cursor() as cursor:
+        # Two runs against one database (two migrate containers) would update the same catalog rows
+        # ("tuple concurrently updated"): one at a time.
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [SETUP_LOCK_KEY])
         cursor.execute("SELECT current_user, current_database()")
         owner, database = cursor.fetchone()
         if owner == name:
