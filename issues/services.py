@@ -76,9 +76,13 @@ def _check_same_review(review_id: int, items: Iterable, field: str) -> None:
         raise ValidationError({field: _("Choose from this review only.")})
 
 
-def _save(obj: models.Model, actor: User) -> None:
+def _save(obj: models.Model, actor: User, fields: Iterable[str] | None = None) -> None:
+    """Save and audit: created, or which fields changed (their values are in the object's history)."""
+    created = obj.pk is None
     obj._history_user = actor  # read by django-simple-history where the model keeps history
     obj.save()
+    audit_record(action=f"{obj._meta.model_name}_changed", actor=actor, obj=obj,
+                 detail={"created": True} if created else {"fields": sorted(fields or [])})
 
 
 # --- reviews -----------------------------------------------------------------------------------
@@ -108,7 +112,7 @@ def review_update(*, review: Review, actor: User, court: Court | None = None, **
         for name, value in changes.items():
             setattr(review, name, value)
         review.full_clean()
-        _save(review, actor)
+        _save(review, actor, [*changes, *(["court"] if court is not None else [])])
     return review
 
 
@@ -122,7 +126,7 @@ def finding_create(*, review: Review, actor: User, problems: Iterable[Problem] =
     with transaction.atomic():
         finding = Finding(review=review, order=_next_order(review.findings.all()), **values)
         finding.full_clean()
-        finding.save()
+        _save(finding, actor)
         finding.problems.set(problems)
     return finding
 
@@ -134,7 +138,7 @@ def finding_update(*, finding: Finding, actor: User, problems: Iterable[Problem]
         for name, value in changes.items():
             setattr(finding, name, value)
         finding.full_clean()
-        finding.save()
+        _save(finding, actor, [*changes, *(["problems"] if problems is not None else [])])
         if problems is not None:
             finding_link_problems(finding=finding, actor=actor, problems=problems)
     return finding
@@ -239,7 +243,8 @@ def problem_update(
         for name, value in changes.items():
             setattr(problem, name, value)
         problem.full_clean()
-        _save(problem, actor)
+        _save(problem, actor, [*changes, *(["supporting_departments"] if supporting is not None else []),
+                               *(["findings"] if findings is not None else [])])
         if supporting is not None:
             problem.supporting_departments.set(supporting)
         if findings is not None:

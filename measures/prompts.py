@@ -50,4 +50,6 @@ def prompt_confirm_read(*, prompt: WorkPrompt, actor: User) -> WorkPromptReceipt
         if receipt.read_at is None:
             receipt.read_by, receipt.read_at = actor, timezone.now()
             receipt.save(update_fields=["read_by", "read_at"])
+            audit_record(action="prompt_read", actor=actor, obj=prompt,
+                         detail={"department": receipt.department_id})
         return receipt

@@ -72,3 +72,24 @@ def test_a_page_download_is_audited_through_the_shared_gate(client, org, measure
     assert client.get(reverse("evidence_download", args=[evidence.pk])).status_code == 200
     [detail] = audited(A.EVIDENCE_DOWNLOADED, evidence, org.head_a)
     assert (detail["via"], detail["sha256"]) == ("page", evidence.sha256)
+
+
+def test_setting_up_a_review_its_findings_and_problems_is_audited_with_the_fields_changed(org, review, category):
+    issues.review_update(review=review, actor=org.office, title="市委第二巡察组反馈意见整改（修订）")
+    finding = issues.finding_create(review=review, actor=org.office, text="审判质效不高")
+    issues.finding_update(finding=finding, actor=org.office, text="审判质效有待提升")
+    problem = issues.problem_create(category=category, actor=org.office, description="案件久拖不结",
+                                    responsible_leader=org.leader_a, lead_department=org.dept_a)
+    issues.problem_update(problem=problem, actor=org.office, root_cause="责任落实不到位")
+    assert audited(A.REVIEW_CHANGED, review, org.office) == [{"fields": ["title"]}]
+    assert audited(A.FINDING_CHANGED, finding, org.office) == [{"created": True}, {"fields": ["text"]}]
+    assert audited(A.PROBLEM_CHANGED, problem, org.office) == [{"created": True}, {"fields": ["root_cause"]}]
+
+
+def test_confirming_a_prompt_sheet_as_read_is_audited_once(org, review):
+    from measures.prompts import prompt_confirm_read
+
+    prompt = prompt_issue(review=review, actor=org.office, title="提示", body="请报送", departments=[org.dept_a])
+    prompt_confirm_read(prompt=prompt, actor=org.staff_a)
+    prompt_confirm_read(prompt=prompt, actor=org.staff_a)  # already read: nothing new
+    assert audited(A.PROMPT_READ, prompt, org.staff_a) == [{"department": org.dept_a.pk}]
