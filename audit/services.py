@@ -71,7 +71,8 @@ def audit_record_many(
     if not rows:
         return rows
     chain = chains.chain_for(actor)
-    with transaction.atomic():
+    # No savepoint: a failed audit write must fail the caller's whole transaction anyway.
+    with transaction.atomic(savepoint=False):
         seq, prev = chains.lock_head(chain)
         for event in rows:
             seq += 1
