@@ -49,13 +49,14 @@ RUN pip install .
 RUN apt-get update && apt-get install -y --no-install-recommends openssl postgresql-client \
     && rm -rf /var/lib/apt/lists/*
 
-# Non-root. Evidence lives in a volume mounted at $EVIDENCE_ROOT, created here so that a fresh
-# named volume inherits the app user's ownership; var/ (collected static files) is the app's too.
-# The code itself stays root's: the app user cannot change it.
+# Non-root. Evidence lives in a volume mounted at $EVIDENCE_ROOT, the audit checkpoints in one at
+# $AUDIT_CHECKPOINT_DIR (docker-compose.yml), both created here so that a fresh named volume inherits
+# the app user's ownership; var/ (collected static files) is the app's too. The code itself stays
+# root's: the app user cannot change it.
 RUN groupadd --system --gid 10001 app \
     && useradd --system --uid 10001 --gid app --home-dir /app --no-create-home --shell /usr/sbin/nologin app \
-    && mkdir -p /data/evidence /app/var \
-    && chown app:app /data/evidence /app/var
+    && mkdir -p /data/evidence /data/audit-checkpoints /app/var \
+    && chown app:app /data/evidence /data/audit-checkpoints /app/var
 
 COPY --from=assets /vendor/ ./node_modules/
 COPY --from=source /src/ ./
@@ -64,9 +65,10 @@ USER app
 # Static files are collected into the image (var/staticfiles) and served by WhiteNoise; under
 # docker-compose the "static" volume is mounted there and nginx serves it (the migrate service
 # refreshes it with collectstatic on every upgrade, as the app user). Collected as the app user,
-# so no `chown -R` layer doubles them. The SECRET_KEY here exists only for this command and is
-# not kept in the image.
-RUN SECRET_KEY=build-time-only-not-a-secret python manage.py collectstatic --noinput -v 0
+# so no `chown -R` layer doubles them. SECRET_KEY and AUDIT_HMAC_KEY here exist only for this
+# command and are not kept in the image.
+RUN SECRET_KEY=build-time-only-not-a-secret AUDIT_HMAC_KEY=build-time-only-not-a-secret \
+    python manage.py collectstatic --noinput -v 0
 
 EXPOSE 8000
 CMD ["gunicorn", "courtreform.wsgi", "-b", "0.0.0.0:8000", "-w", "2"]

@@ -43,8 +43,12 @@ setup: $(VENV)/.installed assets
 stack: setup
 	$(STACK) up
 
+# migrate runs as the owner (DATABASE_URL); setup_db_roles then (re)grants the app's own role, which the
+# processes of `make run` use (DATABASE_ROLE=app in Procfile.dev): all data, but the audit log only
+# SELECT and INSERT (audit/dbroles.py).
 db: stack
 	$(MANAGE) migrate --noinput
+	$(MANAGE) setup_db_roles
 	$(MANAGE) compilemessages --ignore=.venv --ignore=node_modules >/dev/null 2>&1 || true
 
 demo: db

@@ -5,12 +5,16 @@ import datetime
 import hashlib
 import secrets
 
+from django.db import transaction
 from django.db.models import Q, QuerySet
+from django.dispatch import Signal
 from django.utils import timezone
 
 from .models import ApiToken, Court, User
 
 TOKEN_PREFIX = "zgt_"
+# Sent with ``ids`` (the tokens just revoked), inside the revoking transaction.
+api_tokens_revoked = Signal()
 # last_used_at is written at most this often per token, so a busy integration costs no write per request.
 LAST_USED_RESOLUTION = datetime.timedelta(minutes=1)
 
@@ -32,8 +36,14 @@ def api_token_create(*, name: str, court: Court, acting_user: User, created_by: 
 
 
 def api_tokens_revoke(*, tokens: QuerySet[ApiToken]) -> int:
-    """Idempotent: a token already revoked keeps its first revocation time."""
-    return tokens.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+    """Idempotent: a token already revoked keeps its first revocation time. Announces the tokens it
+    revoked (``api_tokens_revoked``; the audit log records them)."""
+    with transaction.atomic():
+        ids = list(tokens.filter(revoked_at__isnull=True).select_for_update().values_list("pk", flat=True))
+        revoked = ApiToken.objects.filter(pk__in=ids).update(revoked_at=timezone.now())
+        if ids:
+            api_tokens_revoked.send(sender=ApiToken, ids=ids)
+    return revoked
 
 
 def api_token_for(raw: str) -> ApiToken | None:

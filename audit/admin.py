@@ -3,6 +3,7 @@
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import UserAdmin as AccountsUserAdmin
 from accounts.models import Role
@@ -22,6 +23,14 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     list_display = ("at", "actor_username", "ip", "action", "object_type", "object_id", "success")
     list_filter = ("action", "success")
+    # The detail without rectification text (models.RECTIFICATION_TEXT_KEYS); the raw column is not shown.
+    fields = ("at", "actor", "actor_username", "ip", "action", "object_type", "object_id", "success",
+              "shown_detail", "chain", "seq", "prev_hash", "hash")
+    readonly_fields = fields
+
+    @admin.display(description=_("detail"))
+    def shown_detail(self, obj):
+        return obj.detail_redacted
     search_fields = ("actor_username", "object_id")
     date_hierarchy = "at"
 

@@ -27,6 +27,6 @@ def audit_csv(events) -> str:
     for e in events.iterator(chunk_size=2000):
         writer.writerow([safe_cell(v) for v in (
             e.id, f"{timezone.localtime(e.at):%Y-%m-%d %H:%M:%S}", e.actor_username, e.ip, e.action,
-            e.object_type, e.object_id, "1" if e.success else "0", e.detail, e.hash,
+            e.object_type, e.object_id, "1" if e.success else "0", e.detail_redacted, e.hash,
         )])
     return out.getvalue()

@@ -6,13 +6,30 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+# Keys of ``detail`` that hold rectification text (what a measure says, notes, results, prompt sheets,
+# instructions). The audit administrator sees that they changed, not what they say: the text is for
+# the 纪检组, in the measure's history (三员分立: the audit administrator audits the system, not the work).
+RECTIFICATION_TEXT_KEYS = {"text", "note", "body", "result", "title", "description", "root_cause", "target"}
+REDACTED = "[…]"
+
+
+def redact(value):
+    if isinstance(value, dict):
+        return {k: (REDACTED if k in RECTIFICATION_TEXT_KEYS and v not in ("", None) else redact(v))
+                for k, v in value.items()}
+    if isinstance(value, list):
+        return [redact(v) for v in value]
+    return value
+
 
 class AuditEvent(models.Model):
     """One audited action: who, when, from which address, what, and whether it succeeded.
 
-    Never holds passwords or tokens. Rows are chained: ``hash = sha256(prev_hash + canonical JSON
-    of the row)``; a trigger refuses UPDATE and DELETE (see migration 0001), so the only way to
-    change history is around the database, and ``manage.py verify_audit`` then finds the row.
+    Never holds passwords or tokens. Rows are chained per court (``chain``, numbered without gaps
+    by ``seq``) and sealed with a key kept outside the database: ``hash = HMAC(key, prev_hash +
+    canonical JSON of the row)`` (audit/chain.py). A trigger refuses UPDATE and DELETE (migration
+    0002) and the app's database role may not UPDATE, DELETE or TRUNCATE in the first place; the
+    table's owner could, and ``manage.py verify_audit`` then finds it.
     """
 
     class Action(models.TextChoices):
@@ -36,6 +53,18 @@ class AuditEvent(models.Model):
         BULLETIN_PUBLISHED = "bulletin_published", _("Bulletin published")
         AUDIT_EXPORTED = "audit_exported", _("Audit log exported")
         AUDIT_PURGED = "audit_purged", _("Old audit records purged")
+        PROMPT_ISSUED = "prompt_issued", _("Prompt sheet issued")
+        PROMPT_READ = "prompt_read", _("Prompt sheet confirmed as read")
+        REVIEW_CHANGED = "review_changed", _("Review created or changed")
+        FINDING_CHANGED = "finding_changed", _("Feedback finding created or changed")
+        PROBLEM_CHANGED = "problem_changed", _("Problem created or changed")
+        CATEGORY_CHANGED = "category_changed", _("Problem category created or renamed")
+        BULLETIN_DRAFTED = "bulletin_drafted", _("Bulletin drafted")
+        BULLETIN_REVIEWED = "bulletin_reviewed", _("Bulletin reviewed")
+        INSTRUCTION_GIVEN = "instruction_given", _("Instruction given")
+        API_TOKEN_CREATED = "api_token_created", _("API token created")
+        API_TOKEN_REVOKED = "api_token_revoked", _("API token revoked")
+        ADMIN_CHANGED = "admin_changed", _("Changed in the admin")
 
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("actor"), null=True, blank=True, on_delete=models.PROTECT,
@@ -49,6 +78,9 @@ class AuditEvent(models.Model):
     object_id = models.CharField(_("object id"), max_length=60, blank=True)
     detail = models.JSONField(_("detail"), default=dict, blank=True)
     success = models.BooleanField(_("success"), default=True)
+    # The chain is the actor's court (0: none); seq numbers each chain's rows 1, 2, 3 … without gaps.
+    chain = models.PositiveIntegerField(_("chain"), default=0)
+    seq = models.BigIntegerField(_("sequence number"))
     prev_hash = models.CharField(_("previous hash"), max_length=64, blank=True)
     hash = models.CharField(_("hash"), max_length=64, unique=True)
 
@@ -57,9 +89,16 @@ class AuditEvent(models.Model):
         verbose_name_plural = _("audit events")
         ordering = ["-id"]
         indexes = [models.Index(fields=["actor_username", "at"], name="audit_actor_at")]
+        # Serves the chain head lookup (ORDER BY seq DESC LIMIT 1) and verify's walk.
+        constraints = [models.UniqueConstraint(fields=["chain", "seq"], name="audit_chain_seq_unique")]
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor_username or '-'} {self.action}"
+
+    @property
+    def detail_redacted(self) -> dict:
+        """The detail as the audit administrator sees it: which fields, without rectification text."""
+        return redact(self.detail)
 
 
 class PasswordHistory(models.Model):

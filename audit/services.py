@@ -1,25 +1,22 @@
 """Writes to the audit log, and the account-security actions that go with it.
 
 ``audit_record`` is the one call every app makes. It joins the caller's transaction: if the
-audit row cannot be written, the business change rolls back with it.
+audit row cannot be written, the business change rolls back with it. The row goes into its actor's
+court's chain (audit/chain.py: keyed seals, gapless numbers, checkpoints outside the database).
 """
 
-import datetime
-import hashlib
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.db import connection, transaction
 from django.utils import timezone
 
+from . import chain as chains
+from .chain import ChainReport, audit_verify  # noqa: F401  (callers import them from here)
 from .models import AccountSecurity, AuditEvent, UserSession
 
-# pg_advisory_xact_lock key: "audit" in ASCII. Held from reading the last hash to commit, so two
-# transactions can never chain onto the same predecessor.
-CHAIN_LOCK_KEY = 0x6175646974
 # Keys whose values never go into the log, whatever a caller passes in ``detail``.
 SECRET_KEYS = {"password", "password1", "password2", "old_password", "new_password1", "new_password2",
                "token", "otp_token", "secret", "key", "authorization", "csrfmiddlewaretoken"}
@@ -48,36 +45,15 @@ def _scrub(value):
     return value
 
 
-def canonical(event: AuditEvent) -> str:
-    """The row as hashed: every column but id and hash, with sorted keys and UTC times."""
-    at = event.at.astimezone(datetime.UTC).isoformat(timespec="microseconds")
-    row = {
-        "actor_id": event.actor_id, "actor_username": event.actor_username, "at": at, "ip": event.ip,
-        "action": event.action, "object_type": event.object_type, "object_id": event.object_id,
-        "detail": event.detail, "success": event.success,
-    }
-    return json.dumps(row, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-
-
-def chain_hash(prev_hash: str, event: AuditEvent) -> str:
-    return hashlib.sha256((prev_hash + canonical(event)).encode()).hexdigest()
-
-
 def audit_record(
     *, action: str, actor=None, request=None, obj=None, object_type: str = "", object_id="",
     detail: dict | None = None, success: bool = True, username: str = "",
 ) -> AuditEvent:
-    """Append one event to the chain, inside the caller's transaction (or its own)."""
-    if request is None:
-        request = current_request()
-    actor = _actor(actor, request)
-    event = _event(action=action, actor=actor, request=request, obj=obj, object_type=object_type,
-                   object_id=object_id, detail=detail, success=success, username=username)
-    with transaction.atomic():
-        event.prev_hash = _lock_chain()
-        event.hash = chain_hash(event.prev_hash, event)
-        event.save(force_insert=True)
-    return event
+    """Append one event to its court's chain, inside the caller's transaction (or its own)."""
+    return audit_record_many(events=[{
+        "action": action, "obj": obj, "object_type": object_type, "object_id": object_id, "detail": detail,
+        "success": success, "username": username,
+    }], actor=actor, request=request)[0]
 
 
 def audit_record_many(
@@ -85,9 +61,8 @@ def audit_record_many(
 ) -> list[AuditEvent]:
     """Append many events in one go: each dict takes ``audit_record``'s keywords (``action``, ``obj``,
     ``object_type``, ``object_id``, ``detail``, ``success``, ``username``); ``actor`` and ``request``
-    are shared. The chain lock is taken once and the hashes are chained here, so 10,000 events cost
-    a lock, one read and a few multi-row INSERTs instead of three queries each. Same chain, same rows
-    as calling ``audit_record`` for each event in order: ``audit_verify`` cannot tell them apart.
+    are shared, and so is the chain (the actor's court). The chain's lock is taken once, as late as
+    possible: everything slow (hashing files, writing them) is done by the caller before this.
     """
     if request is None:
         request = current_request()
@@ -95,17 +70,18 @@ def audit_record_many(
     rows = [_event(actor=actor, request=request, **event) for event in events]
     if not rows:
         return rows
-    with transaction.atomic():
-        prev = _lock_chain()
+    chain = chains.chain_for(actor)
+    # No savepoint: a failed audit write must fail the caller's whole transaction anyway.
+    with transaction.atomic(savepoint=False):
+        seq, prev = chains.lock_head(chain)
         for event in rows:
-            event.prev_hash = prev
-            prev = event.hash = chain_hash(prev, event)
+            seq += 1
+            event.chain, event.seq, event.prev_hash = chain, seq, prev
+            prev = event.hash = chains.chain_hash(prev, event)
         AuditEvent.objects.bulk_create(rows, batch_size=batch_size)
-        # The chain is walked in id order. PostgreSQL numbers a multi-row INSERT's rows in VALUES order
-        # and nobody else can insert while we hold the lock; should that ever not hold, refuse the
-        # write (and the caller's change with it) rather than leave a chain that no longer verifies.
-        if any(a.pk >= b.pk for a, b in zip(rows, rows[1:], strict=False)):
-            raise RuntimeError("audit rows were not numbered in chain order")
+        head = rows[-1]
+        # Outside the database, once committed: a later deletion of these rows is then visible.
+        transaction.on_commit(lambda: chains.checkpoint_head(chain, head.seq, head.hash), robust=True)
     return rows
 
 
@@ -133,53 +109,28 @@ def _event(
     )
 
 
-def _lock_chain() -> str:
-    """Take the chain lock (until the transaction ends) and return the last hash."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK_KEY])
-    return AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first() or ""
-
-
-@dataclass
-class ChainReport:
-    checked: int
-    first_bad_id: int | None = None
-    reason: str = ""
-
-    @property
-    def ok(self) -> bool:
-        return self.first_bad_id is None
-
-
-def audit_verify(*, batch: int = 2000) -> ChainReport:
-    """Walk the chain in id order; the first row whose hash or link does not hold is reported.
-
-    The oldest remaining row's ``prev_hash`` is taken as given: a purge removes its predecessors.
-    """
-    checked, prev, last_id = 0, None, 0
-    while True:
-        rows = list(AuditEvent.objects.filter(id__gt=last_id).order_by("id")[:batch])
-        if not rows:
-            return ChainReport(checked=checked)
-        for event in rows:
-            if prev is not None and event.prev_hash != prev:
-                return ChainReport(checked, event.id, "prev_hash does not match the previous row's hash")
-            if chain_hash(event.prev_hash, event) != event.hash:
-                return ChainReport(checked, event.id, "the row's content does not match its hash")
-            prev, last_id = event.hash, event.id
-            checked += 1
-
-
 def audit_purge(*, older_than_days: int | None = None) -> int:
     """Delete rows older than the retention period through the database function, which itself
-    refuses anything younger than 180 days; records the purge (and where the chain now starts)."""
+    refuses anything younger than 180 days and keeps every chain's head. Where each chain now
+    starts is declared in a sealed AUDIT_PURGED event and in the checkpoint files, so that
+    ``audit_verify`` tells this purge from someone deleting the oldest rows."""
     days = older_than_days or settings.AUDIT_RETENTION_DAYS
     with transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute("SELECT audit_purge(%s)", [days])
             deleted = cursor.fetchone()[0]
-        if deleted:
-            audit_record(action=AuditEvent.Action.AUDIT_PURGED, detail={"older_than_days": days, "deleted": deleted})
+            if not deleted:
+                return 0
+            cursor.execute("SELECT DISTINCT ON (chain) chain, seq, prev_hash FROM audit_auditevent "
+                           "ORDER BY chain, seq")
+            starts = {chain: (seq, prev) for chain, seq, prev in cursor.fetchall()}
+        # Written before the commit: a start the file names but the database has not reached (the
+        # purge rolled back) is still a start verify accepts, since seq 1 is always accepted too.
+        for chain, (seq, prev) in starts.items():
+            chains.checkpoint_start(chain, seq, prev)
+        audit_record(action=AuditEvent.Action.AUDIT_PURGED,
+                     detail={"older_than_days": days, "deleted": deleted,
+                             "starts": {str(c): [s, p] for c, (s, p) in starts.items()}})
     return deleted
 
 

@@ -9,11 +9,12 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out, user_lo
 from django.db.models.signals import m2m_changed, post_save, pre_save
 from django.dispatch import receiver
 
-from accounts.models import SEPARATED_ADMIN_ROLES
+from accounts.models import SEPARATED_ADMIN_ROLES, ApiToken
+from accounts.tokens import api_tokens_revoked
 
 from .models import AuditEvent
 from .roles import role_groups_sync
-from .services import audit_record, current_request, session_index, sessions_end_all
+from .services import audit_record, audit_record_many, current_request, session_index, sessions_end_all
 
 User = get_user_model()
 WATCHED = ("roles", "is_staff", "is_superuser", "is_active", "password")
@@ -127,3 +128,19 @@ def audit_permission_change(sender, instance, action, reverse, model, pk_set, **
         )
     audit_record(action=A.ROLE_CHANGED, request=current_request(), obj=instance,
                  detail={"field": what, "action": action, "values": names})
+
+
+@receiver(post_save, sender=ApiToken, dispatch_uid="audit.api_token_created")
+def audit_api_token_created(sender, instance, created, raw=False, **kwargs):
+    if raw or not created:
+        return
+    audit_record(action=A.API_TOKEN_CREATED, actor=instance.created_by, request=current_request(), obj=instance,
+                 detail={"name": instance.name, "court": instance.court_id, "acting_user": instance.acting_user_id,
+                         "key_prefix": instance.key_prefix})
+
+
+@receiver(api_tokens_revoked, dispatch_uid="audit.api_tokens_revoked")
+def audit_api_tokens_revoked(sender, ids, **kwargs):
+    audit_record_many(request=current_request(), events=[
+        {"action": A.API_TOKEN_REVOKED, "object_type": "accounts.apitoken", "object_id": pk} for pk in ids
+    ])

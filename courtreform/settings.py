@@ -34,6 +34,16 @@ def envbool(name: str, default: bool = False) -> bool:
     return env(name, "1" if default else "0").lower() in ("1", "true", "yes", "on")
 
 
+def _app_database_url(owner_url: str, user: str, password: str) -> str:
+    """The owner's URL with the app role's name (and password, if any) in place of the owner's."""
+    from urllib.parse import quote, urlsplit, urlunsplit
+
+    parts = urlsplit(owner_url)
+    host = parts.netloc.rpartition("@")[2]
+    login = quote(user, safe="") + (":" + quote(password, safe="") if password else "")
+    return urlunsplit(parts._replace(netloc=f"{login}@{host}"))
+
+
 def envint(name: str, default: int) -> int:
     return int(env(name, str(default)))
 
@@ -117,9 +127,16 @@ TEMPLATES = [
 FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 # PostgreSQL is the only engine. CONN_MAX_AGE keeps connections between requests.
+# Two roles (audit/dbroles.py): DATABASE_URL is the owner's, for migrations and `setup_db_roles`;
+# processes serving users set DATABASE_ROLE=app and connect as DATABASE_APP_URL (default: DATABASE_URL
+# with user courtreform_app and DATABASE_APP_PASSWORD), which cannot alter or delete the audit log.
+DATABASE_OWNER_URL = env("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/courtreform")
+DATABASE_APP_URL = env("DATABASE_APP_URL") or _app_database_url(
+    DATABASE_OWNER_URL, env("DATABASE_APP_USER", "courtreform_app"), env("DATABASE_APP_PASSWORD"))
+DATABASE_ROLE = env("DATABASE_ROLE", "owner")
 DATABASES = {
     "default": dj_database_url.parse(
-        env("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/courtreform"),
+        DATABASE_APP_URL if DATABASE_ROLE == "app" else DATABASE_OWNER_URL,
         conn_max_age=envint("DB_CONN_MAX_AGE", 60),
         conn_health_checks=True,
     )
@@ -299,6 +316,17 @@ SESSION_ABSOLUTE_HOURS = envint("SESSION_ABSOLUTE_HOURS", 12)
 # TOTP second factor (django-otp): required for the administrator roles and is_staff when on.
 OTP_REQUIRED_FOR_ADMINS = envbool("OTP_REQUIRED_FOR_ADMINS", False)
 OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", "整改通")
+# The audit chain's HMAC key: outside the database, so whoever owns the table cannot re-seal a changed
+# row. Required in production; DEMO/DEBUG make one in var/ on first use (audit/chain.py).
+AUDIT_HMAC_KEY = env("AUDIT_HMAC_KEY")
+AUDIT_HMAC_KEY_FILE = VAR_DIR / "audit-hmac.key"
+if not AUDIT_HMAC_KEY and not (DEBUG or DEMO):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("AUDIT_HMAC_KEY must be set in the environment when DEBUG and DEMO are off")
+# Signed checkpoints of each audit chain's head, outside the database (a volume the database host
+# cannot write); verify_audit compares them with the table.
+AUDIT_CHECKPOINT_DIR = Path(env("AUDIT_CHECKPOINT_DIR", str(VAR_DIR / "audit-checkpoints")))
 # Audit log retention; the database refuses to purge rows younger than 180 days whatever this says.
 AUDIT_RETENTION_DAYS = max(envint("AUDIT_RETENTION_DAYS", 180), 180)
 # ClamAV: clamd's unix socket (INSTREAM); empty = no scan. A hit refuses the upload and quarantines it.

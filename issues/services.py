@@ -14,6 +14,7 @@ from django.db.models import Max
 from django.utils.translation import gettext as _
 
 from accounts.models import Court, Role, User
+from audit.services import audit_record
 
 from .models import Category, Finding, Problem, Review
 
@@ -76,9 +77,13 @@ def _check_same_review(review_id: int, items: Iterable, field: str) -> None:
         raise ValidationError({field: _("Choose from this review only.")})
 
 
-def _save(obj: models.Model, actor: User) -> None:
+def _save(obj: models.Model, actor: User, fields: Iterable[str] | None = None) -> None:
+    """Save and audit: created, or which fields changed (their values are in the object's history)."""
+    created = obj.pk is None
     obj._history_user = actor  # read by django-simple-history where the model keeps history
     obj.save()
+    audit_record(action=f"{obj._meta.model_name}_changed", actor=actor, obj=obj,
+                 detail={"created": True} if created else {"fields": sorted(fields or [])})
 
 
 # --- reviews -----------------------------------------------------------------------------------
@@ -108,7 +113,7 @@ def review_update(*, review: Review, actor: User, court: Court | None = None, **
         for name, value in changes.items():
             setattr(review, name, value)
         review.full_clean()
-        _save(review, actor)
+        _save(review, actor, [*changes, *(["court"] if court is not None else [])])
     return review
 
 
@@ -122,7 +127,7 @@ def finding_create(*, review: Review, actor: User, problems: Iterable[Problem] =
     with transaction.atomic():
         finding = Finding(review=review, order=_next_order(review.findings.all()), **values)
         finding.full_clean()
-        finding.save()
+        _save(finding, actor)
         finding.problems.set(problems)
     return finding
 
@@ -134,7 +139,7 @@ def finding_update(*, finding: Finding, actor: User, problems: Iterable[Problem]
         for name, value in changes.items():
             setattr(finding, name, value)
         finding.full_clean()
-        finding.save()
+        _save(finding, actor, [*changes, *(["problems"] if problems is not None else [])])
         if problems is not None:
             finding_link_problems(finding=finding, actor=actor, problems=problems)
     return finding
@@ -158,15 +163,22 @@ def category_create(*, review: Review, actor: User, name: str) -> Category:
     category.full_clean()
     with transaction.atomic():
         category.save()
+        audit_record(action="category_changed", actor=actor, obj=category,
+                     detail={"review": review.pk, "created": True, "name": category.name})
     return category
 
 
 def category_update(*, category: Category, actor: User, name: str) -> Category:
     _require_office(actor, category.review.court_id)
+    before = Category.objects.filter(pk=category.pk).values_list("name", flat=True).first()
     category.name = (name or "").strip()
     category.full_clean()
+    if category.name == before:
+        return category  # nothing changed: nothing to save or audit
     with transaction.atomic():
         category.save(update_fields=["name"])
+        audit_record(action="category_changed", actor=actor, obj=category,
+                     detail={"review": category.review_id, "name": [before, category.name]})
     return category
 
 
@@ -232,7 +244,8 @@ def problem_update(
         for name, value in changes.items():
             setattr(problem, name, value)
         problem.full_clean()
-        _save(problem, actor)
+        _save(problem, actor, [*changes, *(["supporting_departments"] if supporting is not None else []),
+                               *(["findings"] if findings is not None else [])])
         if supporting is not None:
             problem.supporting_departments.set(supporting)
         if findings is not None:

@@ -5,6 +5,7 @@ import logging
 import socket
 import struct
 import uuid
+import weakref
 import zipfile
 from collections.abc import Sequence
 from pathlib import PurePath
@@ -13,7 +14,7 @@ import filetype
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from audit.services import audit_record
+from audit.services import audit_record, audit_record_many
 
 log = logging.getLogger(__name__)
 
@@ -53,8 +54,26 @@ def _is_zip_bomb(upload) -> bool:
     return unpacked > MAX_UNPACKED_BYTES or unpacked > MAX_ZIP_RATIO * max(upload.size, 1)
 
 
+def _sha256(upload) -> str:
+    """The upload's SHA-256, computed once per upload object (by evidence_validate, before the
+    workflow takes any lock) and reused by evidence_attach."""
+    digest = _DIGESTS.get(upload)
+    if digest is None:
+        hasher = hashlib.sha256()
+        upload.seek(0)
+        for chunk in upload.chunks():
+            hasher.update(chunk)
+        upload.seek(0)
+        digest = _DIGESTS[upload] = hasher.hexdigest()
+    return digest
+
+
+_DIGESTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
 def evidence_validate(files: Sequence) -> None:
-    """Raise WorkflowError(field='files') for too many, too large, or disguised files."""
+    """Raise WorkflowError(field='files') for too many, too large, or disguised files. Hashes each
+    file too: the slow work happens here, before the workflow locks the measure and the audit chain."""
     from .workflow import WorkflowError
 
     if len(files) > settings.EVIDENCE_MAX_FILES:
@@ -85,19 +104,17 @@ def evidence_validate(files: Sequence) -> None:
                                 field="files")
         if settings.CLAMAV_SOCKET:
             _scan_or_quarantine(upload)
+        _sha256(upload)
 
 
 def evidence_attach(files: Sequence, *, measure, actor, progress_report=None, closeout=None) -> list:
-    """Store already validated uploads; called inside the workflow's transaction."""
+    """Store already validated (and hashed) uploads; called inside the workflow's transaction.
+    The audit rows are written last and in one go, so the court's audit chain is locked only after
+    the files are on disk."""
     from .models import Evidence
 
     stored = []
     for upload in files:
-        digest = hashlib.sha256()
-        upload.seek(0)
-        for chunk in upload.chunks():
-            digest.update(chunk)
-        upload.seek(0)
         evidence = Evidence(
             measure=measure,
             progress_report=progress_report,
@@ -105,15 +122,15 @@ def evidence_attach(files: Sequence, *, measure, actor, progress_report=None, cl
             original_name=PurePath(upload.name).name[:255],
             content_type=ALLOWED_MIME.get(ALLOWED[PurePath(upload.name).suffix.lower()], "application/octet-stream"),
             size=upload.size,
-            sha256=digest.hexdigest(),
+            sha256=_sha256(upload),
             uploaded_by=actor,
         )
         evidence.file.save(upload.name, upload, save=False)
         evidence.save()
-        audit_record(action="evidence_uploaded", actor=actor, obj=evidence, detail={
-            "measure": measure.pk, "name": evidence.original_name, "size": evidence.size, "sha256": evidence.sha256,
-        })
         stored.append(evidence)
+    audit_record_many(actor=actor, events=[{"action": "evidence_uploaded", "obj": evidence, "detail": {
+        "measure": measure.pk, "name": evidence.original_name, "size": evidence.size, "sha256": evidence.sha256,
+    }} for evidence in stored])
     return stored
 
 
@@ -140,6 +157,24 @@ def evidence_intact(evidence) -> bool:
     except OSError:
         return False
     return digest.hexdigest() == evidence.sha256
+
+
+def evidence_release(*, evidence, request) -> bool:
+    """The one gate before any evidence download, for the page and the API alike: the file must
+    still have the SHA-256 recorded at upload. Audits the download, or the mismatch; True when the
+    file may be sent."""
+    if not evidence_intact(evidence):
+        audit_record(action="evidence_tampered", request=request, obj=evidence, success=False,
+                     detail={"measure": evidence.measure_id, "expected_sha256": evidence.sha256})
+        return False
+    audit_record(action="evidence_downloaded", request=request, obj=evidence,
+                 detail={"measure": evidence.measure_id, "name": evidence.original_name,
+                         "sha256": evidence.sha256, "via": "api" if _is_api(request) else "page"})
+    return True
+
+
+def _is_api(request) -> bool:
+    return getattr(request, "path", "").startswith("/api/")
 
 
 class ScanUnavailable(Exception):

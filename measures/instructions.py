@@ -5,6 +5,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
+from audit.services import audit_record
 
 from .models import Instruction, Measure
 from .selectors import measures_visible_to
@@ -24,7 +25,11 @@ def instruction_give(*, author: User, measure: Measure, text: str, on_problem: b
         raise WorkflowError(_("The instruction cannot be empty."), field="text")
     target = {"problem_id": measure.problem_id} if on_problem else {"measure": measure}
     with transaction.atomic():
-        return Instruction.objects.create(author=author, text=text, **target)
+        instruction = Instruction.objects.create(author=author, text=text, **target)
+        audit_record(action="instruction_given", actor=author, obj=instruction,
+                     detail={"measure": measure.pk, "problem": measure.problem_id, "on_problem": on_problem,
+                             "text": text})
+        return instruction
 
 
 def instructions_for_measure(measure: Measure) -> QuerySet[Instruction]:

@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
+from audit.services import audit_record
 from issues.models import Review
 
 from .models import WorkPrompt, WorkPromptReceipt
@@ -29,6 +30,10 @@ def prompt_issue(*, review: Review, actor: User, title: str, body: str, departme
         prompt = WorkPrompt.objects.create(review=review, number=number, title=title.strip(), body=body.strip(),
                                            issued_by=actor)
         WorkPromptReceipt.objects.bulk_create(WorkPromptReceipt(prompt=prompt, department=d) for d in departments)
+        audit_record(action="prompt_issued", actor=actor, obj=prompt, detail={
+            "review": review.pk, "number": number, "title": prompt.title, "body": prompt.body,
+            "departments": sorted(d.pk for d in departments),
+        })
         return prompt
 
 
@@ -45,4 +50,6 @@ def prompt_confirm_read(*, prompt: WorkPrompt, actor: User) -> WorkPromptReceipt
         if receipt.read_at is None:
             receipt.read_by, receipt.read_at = actor, timezone.now()
             receipt.save(update_fields=["read_by", "read_at"])
+            audit_record(action="prompt_read", actor=actor, obj=prompt,
+                         detail={"department": receipt.department_id})
         return receipt

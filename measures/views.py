@@ -13,12 +13,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import Department
-from audit.services import audit_record
 from issues.outline import outline_number
 
 from . import instructions, rules, selectors, workflow
 from . import prompts as prompt_service
-from .evidence import evidence_intact
+from .evidence import evidence_release
 from .filters import MeasureFilter
 from .forms import (
     BulkForm,
@@ -373,14 +372,10 @@ def evidence_download(request, pk):
     evidence = get_object_or_404(
         Evidence.objects.filter(measure__in=selectors.measures_visible_to(request.user)), pk=pk
     )
-    if not evidence_intact(evidence):
+    if not evidence_release(evidence=evidence, request=request):
         # Changed or lost on disk since upload: never hand out a file that is not what was recorded.
-        audit_record(action="evidence_tampered", request=request, obj=evidence, success=False,
-                     detail={"measure": evidence.measure_id, "expected_sha256": evidence.sha256})
         return HttpResponse(_("This file no longer matches its recorded checksum; the administrator has been "
                               "notified in the audit log."), status=409, content_type="text/plain; charset=utf-8")
-    audit_record(action="evidence_downloaded", request=request, obj=evidence,
-                 detail={"measure": evidence.measure_id, "name": evidence.original_name})
     if settings.EVIDENCE_X_ACCEL:
         # nginx sends the file from its internal location; the check above already ran.
         response = HttpResponse(content_type=evidence.content_type or "application/octet-stream")

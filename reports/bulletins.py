@@ -191,7 +191,8 @@ def bulletin_generate(*, review: Review, period_start: datetime.date, period_end
             snapshot=snapshot, created_by=actor,
         )
         audit_record(action="bulletin_drafted", actor=actor, obj=bulletin, detail={
-            "review": review.pk, "period_end": period_end.isoformat(), "version": version})
+            "review": review.pk, "version": version, "period": [period_start.isoformat(), period_end.isoformat()],
+        })
         return bulletin
 
 

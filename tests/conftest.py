@@ -21,6 +21,13 @@ def _evidence_in_tmp(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _audit_checkpoints_in_tmp(settings, tmp_path):
+    """Audit chain checkpoints (kept outside the database) go to the test's tmp dir: a rolled-back
+    test must leave none behind for the next test's chains to contradict."""
+    settings.AUDIT_CHECKPOINT_DIR = tmp_path / "audit-checkpoints"
+
+
+@pytest.fixture(autouse=True)
 def _empty_cache():
     """Each test starts with no cached aggregates: the rolled-back data of the last one is gone."""
     from django.core.cache import cache

@@ -113,8 +113,8 @@ def test_a_chain_written_in_bulk_verifies_between_single_records(org, measure):
         for i in range(50)
     ])
     audit_record(action=AuditEvent.Action.LOGOUT, actor=org.office)
-    rows_ = list(AuditEvent.objects.order_by("id"))
-    assert all(b.prev_hash == a.hash for a, b in zip(rows_, rows_[1:], strict=False))
+    rows_ = list(AuditEvent.objects.filter(chain=org.office.court_id).order_by("seq"))
+    assert all(b.prev_hash == a.hash and b.seq == a.seq + 1 for a, b in zip(rows_, rows_[1:], strict=False))
     assert all(e.detail.get("password") in (None, "[removed]") for e in rows_)
     assert audit_verify().ok
 

@@ -132,9 +132,10 @@ def test_purge_keeps_everything_younger_than_180_days_and_refuses_a_shorter_peri
 
 def test_the_chain_links_every_row_to_the_one_before(org, drive, measure):
     drive.closed(measure)
-    rows = list(AuditEvent.objects.order_by("id"))
+    rows = list(AuditEvent.objects.order_by("chain", "seq"))
     assert len(rows) > 5
-    assert all(b.prev_hash == a.hash for a, b in zip(rows, rows[1:], strict=False))
+    assert all(b.prev_hash == a.hash and b.seq == a.seq + 1
+               for a, b in zip(rows, rows[1:], strict=False) if a.chain == b.chain)
     out = io.StringIO()
     call_command("verify_audit", stdout=out)
     assert "intact" in out.getvalue()
@@ -154,8 +155,8 @@ def test_verify_audit_names_the_first_tampered_row(org, drive, measure):
 
 
 def test_a_deleted_row_breaks_the_chain_at_its_successor(org, drive, measure):
-    drive.in_progress(measure)
-    rows = list(AuditEvent.objects.order_by("id"))
+    drive.closed(measure)
+    rows = list(AuditEvent.objects.filter(chain=org.court.pk).order_by("seq"))
     victim, successor = rows[-2], rows[-1]
     with connection.cursor() as cur:
         cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
@@ -215,3 +216,28 @@ def test_audit_export_is_csv_with_formula_cells_defused(client, org, admins, log
     assert all(cell.startswith("'") for cell in users)
     assert not any(cell and cell[0] in "=+-@" for row in rows[1:] for cell in row)
     assert AuditEvent.objects.filter(action=A.AUDIT_EXPORTED, actor=admins.audit).exists()
+
+
+def test_audit_admin_sees_who_changed_what_but_not_the_rectification_text(client, org, admins, problem, drive):
+    measure = workflow.measure_create(problem=problem, actor=org.office, text="清理长期未结案件三十件",
+                                      lead_department=org.dept_a, responsible_leader=org.leader_a,
+                                      original_deadline=f.DEADLINE)
+    workflow.measure_report_progress(measure=measure, actor=org.staff_a, note="已清理十二件，余下月底前结案",
+                                     percent=40)
+    secrets_ = ["清理长期未结案件三十件", "已清理十二件"]
+    client.force_login(admins.audit)
+    page = client.get(reverse("audit:log"))
+    text = page.content.decode()
+    assert "measures.measure" in text
+    assert not any(s in text for s in secrets_)
+    created = AuditEvent.objects.get(action=A.MEASURE_CREATED, object_id=str(measure.pk))
+    assert created.detail_redacted["text"] == "[…]" and created.detail_redacted["problem"] == problem.pk
+    export = client.get(reverse("audit:log"), {"format": "csv"}).content.decode("utf-8-sig")
+    assert "measures.measure" in export and not any(s in export for s in secrets_)
+    admin_page = client.get(reverse("admin:audit_auditevent_change", args=[created.pk]))
+    assert admin_page.status_code == 200
+    assert not any(s in admin_page.content.decode() for s in secrets_)
+    # The 纪检组 reads the text where it belongs: on the measure's own page, with its history.
+    client.force_login(org.discipline)
+    measure_page = client.get(reverse("measure_detail", args=[measure.pk])).content.decode()
+    assert all(s in measure_page for s in secrets_)

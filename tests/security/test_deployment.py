@@ -22,7 +22,8 @@ STRONG_KEY = "k3J9!qT7#vLm2@Xz8$Rp4^Wn6&Bs1*Hd5(Fg0)Yc-Ua_Ee=Io+Oa"
 
 def check_deploy(db_name: str, **extra) -> subprocess.CompletedProcess:
     env = child_env(
-        DEBUG="0", DEMO="0", HTTPS="1", SECRET_KEY=STRONG_KEY, ALLOWED_HOSTS="zgt.court.example",
+        DEBUG="0", DEMO="0", HTTPS="1", SECRET_KEY=STRONG_KEY, AUDIT_HMAC_KEY=STRONG_KEY[::-1],
+        ALLOWED_HOSTS="zgt.court.example",
         CSRF_TRUSTED_ORIGINS="https://zgt.court.example", DATABASE_URL=database_url(name=db_name),
         LOG_LEVEL="WARNING", **extra,
     )
@@ -35,6 +36,11 @@ def test_production_settings_pass_check_deploy_without_warnings():
     result = check_deploy(django_settings.DATABASES["default"]["NAME"])
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_production_refuses_to_start_without_the_audit_chain_key():
+    result = check_deploy("unused", AUDIT_HMAC_KEY="")
+    assert result.returncode != 0 and "AUDIT_HMAC_KEY must be set" in result.stderr
 
 
 def test_demo_accounts_fail_the_deploy_check_when_the_demo_is_off(settings, org):
