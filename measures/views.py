@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import Department
+from audit.services import audit_record
 from issues.outline import outline_number
 
 from . import instructions, rules, selectors, workflow

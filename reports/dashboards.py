@@ -42,9 +42,8 @@ from measures.freshness import cached_aggregate
 from measures.models import Measure, local_today
 from measures.selectors import measure_scope_q, measures_visible_to, reviews_visible_to
 
-from .burndown import burndown_points
-
 from . import rates
+from .burndown import burndown_points
 
 # The filters a dashboard takes from its URL (bookmarkable); drill-down links carry them on.
 DASHBOARD_PARAMS = ("review", "category", "lead_department", "court", "deadline_from", "deadline_to")
