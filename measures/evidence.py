@@ -8,9 +8,12 @@ import uuid
 import zipfile
 from collections.abc import Sequence
 from pathlib import PurePath
+from urllib.parse import quote
 
 import filetype
 from django.conf import settings
+from django.http import FileResponse, HttpResponse
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
 from audit.services import audit_record
@@ -140,6 +143,37 @@ def evidence_intact(evidence) -> bool:
     except OSError:
         return False
     return digest.hexdigest() == evidence.sha256
+
+
+def evidence_file_response(*, evidence, request, content_type: str | None = None) -> HttpResponse | None:
+    """The one way a stored file leaves the system (the page's download and the API's): its SHA-256 is
+    checked, the download (or the mismatch) is audited, and it goes out as an attachment with nosniff.
+
+    Returns None, after auditing the mismatch, for a file changed or lost on disk since upload: the
+    caller says so in its own format. The caller has already checked the user's scope.
+    """
+    if not evidence_intact(evidence):
+        audit_record(action="evidence_tampered", request=request, obj=evidence, success=False,
+                     detail={"measure": evidence.measure_id, "expected_sha256": evidence.sha256})
+        return None
+    audit_record(action="evidence_downloaded", request=request, obj=evidence,
+                 detail={"measure": evidence.measure_id, "name": evidence.original_name})
+    content_type = content_type or evidence.content_type or "application/octet-stream"
+    if settings.EVIDENCE_X_ACCEL:
+        # nginx sends the file from its internal location; the check above already ran.
+        response = HttpResponse(content_type=content_type)
+        response["X-Accel-Redirect"] = settings.EVIDENCE_X_ACCEL_PREFIX + quote(evidence.file.name)
+        response["Content-Disposition"] = content_disposition_header(True, evidence.original_name)
+    else:
+        response = FileResponse(evidence.file.open("rb"), as_attachment=True, filename=evidence.original_name,
+                                content_type=content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def evidence_tampered_message() -> str:
+    return _("This file no longer matches its recorded checksum; the administrator has been notified in the "
+             "audit log.")
 
 
 class ScanUnavailable(Exception):

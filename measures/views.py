@@ -1,23 +1,20 @@
 """Thin views: parse the form, call one workflow function or selector, render or redirect."""
 
-from urllib.parse import quote
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import Department
-from audit.services import audit_record
 from issues.outline import outline_number
 
 from . import instructions, selectors, workflow
 from . import prompts as prompt_service
-from .evidence import evidence_intact
+from .evidence import evidence_file_response, evidence_tampered_message
 from .filters import MeasureFilter
 from .forms import (
     BulkForm,
@@ -285,22 +282,9 @@ def evidence_download(request, pk):
     evidence = get_object_or_404(
         Evidence.objects.filter(measure__in=selectors.measures_visible_to(request.user)), pk=pk
     )
-    if not evidence_intact(evidence):
-        # Changed or lost on disk since upload: never hand out a file that is not what was recorded.
-        audit_record(action="evidence_tampered", request=request, obj=evidence, success=False,
-                     detail={"measure": evidence.measure_id, "expected_sha256": evidence.sha256})
-        return HttpResponse(_("This file no longer matches its recorded checksum; the administrator has been "
-                              "notified in the audit log."), status=409, content_type="text/plain; charset=utf-8")
-    audit_record(action="evidence_downloaded", request=request, obj=evidence,
-                 detail={"measure": evidence.measure_id, "name": evidence.original_name})
-    if settings.EVIDENCE_X_ACCEL:
-        # nginx sends the file from its internal location; the check above already ran.
-        response = HttpResponse(content_type=evidence.content_type or "application/octet-stream")
-        response["X-Accel-Redirect"] = settings.EVIDENCE_X_ACCEL_PREFIX + quote(evidence.file.name)
-        response["Content-Disposition"] = content_disposition_header(True, evidence.original_name)
-    else:
-        response = FileResponse(evidence.file.open("rb"), as_attachment=True, filename=evidence.original_name)
-    response["X-Content-Type-Options"] = "nosniff"
+    response = evidence_file_response(evidence=evidence, request=request)
+    if response is None:  # changed or lost on disk since upload: never hand out what was not recorded
+        return HttpResponse(evidence_tampered_message(), status=409, content_type="text/plain; charset=utf-8")
     return response
 
 
