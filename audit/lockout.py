@@ -9,6 +9,7 @@ solved. Failed API tokens name no account and count per address only.
 
 import datetime
 
+from axes.handlers.proxy import AxesProxyHandler
 from axes.helpers import get_cool_off
 from axes.models import AccessAttempt
 from captcha.fields import CaptchaField
@@ -64,7 +65,10 @@ class CaptchaLoginMixin:
 
     def __init__(self, request=None, *args, **kwargs):
         super().__init__(request, *args, **kwargs)
-        self.needs_captcha = self.is_bound and captcha_required(self.data.get("username"))
+        username = self.data.get("username") if self.is_bound else None
+        # A locked address is told so (axes answers 429 at authentication) rather than asked for a captcha.
+        self.needs_captcha = captcha_required(username) and not (
+            request is not None and AxesProxyHandler.is_locked(request, {"username": username}))
         if self.needs_captcha:
             self.fields["captcha"] = CaptchaField(label=gettext_lazy("Verification code"))
 
