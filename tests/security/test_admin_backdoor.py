@@ -3,11 +3,13 @@ roles or flags, nobody grants superuser there), role groups defined in code, eve
 and a break-glass command for superuser that is audited too."""
 
 import pytest
+from axes.models import AccessAttempt
 from django.apps import apps
 from django.contrib import admin
 from django.contrib.auth.models import Group, Permission
 from django.core.management import CommandError, call_command
 from django.urls import reverse
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import Role, User
 from accounts.tokens import api_token_create
@@ -165,3 +167,21 @@ def test_break_glass_superuser_needs_a_reason_and_is_audited(org):
     call_command("grant_superuser", "office", "--revoke", "--reason", "事故单 2026-113 已处理完毕")
     assert not User.objects.get(username="office").is_superuser
     assert AuditEvent.objects.filter(action=A.SUPERUSER_GRANTED, detail__granted=False).count() == 1
+
+
+def test_the_security_administrator_clears_others_lockouts_and_second_factors_but_not_his_own(client, admins, org):
+    mine = AccessAttempt.objects.create(username=admins.security.username, ip_address="10.1.1.1", user_agent="x",
+                                        failures_since_start=5)
+    theirs = AccessAttempt.objects.create(username="staff_a", ip_address="10.1.1.2", user_agent="x",
+                                          failures_since_start=5)
+    my_device = TOTPDevice.objects.create(user=admins.security, name="mine", confirmed=False)  # half-enrolled
+    client.force_login(admins.security)
+    assert client.post(change_url(mine).replace("/change/", "/delete/"), {"post": "yes"}).status_code == 403
+    assert client.post(change_url(my_device).replace("/change/", "/delete/"), {"post": "yes"}).status_code == 403
+    client.post(reverse("admin:axes_accessattempt_changelist"),
+                {"action": "delete_selected", "_selected_action": [mine.pk, theirs.pk], "post": "yes"})
+    assert AccessAttempt.objects.filter(pk=mine.pk).exists() and TOTPDevice.objects.filter(pk=my_device.pk).exists()
+    assert client.post(change_url(theirs).replace("/change/", "/delete/"), {"post": "yes"}).status_code == 302
+    assert not AccessAttempt.objects.filter(pk=theirs.pk).exists()
+    assert AuditEvent.objects.filter(action=A.ADMIN_CHANGE, object_type="axes.accessattempt",
+                                     object_id=str(theirs.pk), detail__operation="delete").exists()
