@@ -11,10 +11,25 @@ registered at all: it changes only through the app's pages and ``measures.workfl
 
 from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig
+from django.contrib.auth import get_user_model
 
 
 class AuditedModelAdmin:
-    """Mixed into every ModelAdmin of the site: add, change and delete each write an audit row."""
+    """Mixed into every ModelAdmin of the site: add, change and delete each write an audit row, and
+    nobody changes or deletes a security record of his own account (his second factor, his lockout)."""
+
+    def _own_record(self, request, obj) -> bool:
+        if obj is None or obj._meta.model is get_user_model():
+            return False  # one's own account: audit.admin.SeparatedUserAdmin decides field by field
+        if getattr(obj, "user_id", None) is not None:
+            return obj.user_id == request.user.pk
+        return getattr(obj, "username", None) == request.user.get_username()
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and not self._own_record(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and not self._own_record(request, obj)
 
     def _audit(self, request, obj, operation: str, fields=None):
         from .models import AuditEvent
