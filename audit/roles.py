@@ -28,6 +28,7 @@ ROLE_PERMISSIONS = {
         *_crud("django_celery_beat", "periodictask", "add", "change", "delete", "view"),
         *_crud("django_celery_beat", "crontabschedule", "add", "change", "delete", "view"),
         *_crud("django_celery_beat", "intervalschedule", "add", "change", "delete", "view"),
+        *_crud("measures", "calendarday", "add", "change", "delete", "view"),  # the statutory holiday table
     ],
     # roles of other accounts, lockouts and second factors; the groups themselves are defined here, in code
     Role.SECURITY_ADMIN: [
