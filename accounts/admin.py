@@ -1,5 +1,6 @@
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from .models import ApiToken, Court, Department, User
@@ -63,7 +64,10 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Revoke the selected tokens"))
     def revoke(self, request, queryset):
-        count = api_tokens_revoke(tokens=queryset)
+        with transaction.atomic():
+            for token in queryset.filter(revoked_at__isnull=True):
+                self._audit(request, token, "revoke")  # audit.admin_site.AuditedModelAdmin
+            count = api_tokens_revoke(tokens=queryset)
         messages.success(request, _("%(n)d tokens revoked.") % {"n": count})
 
     def has_delete_permission(self, request, obj=None):

@@ -41,6 +41,8 @@ class AuditEvent(models.Model):
         OTP_ENROLLED = "otp_enrolled", _("Second factor enrolled")
         PASSWORD_CHANGED = "password_changed", _("Password changed")
         ROLE_CHANGED = "role_changed", _("Roles or permissions changed")
+        ADMIN_CHANGE = "admin_change", _("Changed in the administration")
+        SUPERUSER_GRANTED = "superuser_granted", _("Superuser granted or revoked (break-glass)")
         ACCOUNT_DISABLED = "account_disabled", _("Account disabled")
         SESSIONS_ENDED = "sessions_ended", _("All sessions ended")
         MEASURE_CREATED = "measure_created", _("Measure created")

@@ -30,9 +30,9 @@ ROLE_PERMISSIONS = {
         *_crud("django_celery_beat", "intervalschedule", "add", "change", "delete", "view"),
         *_crud("measures", "calendarday", "add", "change", "delete", "view"),  # the statutory holiday table
     ],
-    # roles and permissions, lockouts and second factors
+    # roles of other accounts, lockouts and second factors; the groups themselves are defined here, in code
     Role.SECURITY_ADMIN: [
-        *_crud("auth", "group", "add", "change", "delete", "view"),
+        *_crud("auth", "group", "view"),
         *_crud("auth", "permission", "view"),
         *_crud("accounts", "user", "change", "view"),
         *_crud("axes", "accessattempt", "view", "delete"),

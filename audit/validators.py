@@ -1,4 +1,4 @@
-"""Password rules beyond Django's: character classes and no reuse of recent passwords.
+"""Password rules beyond Django's: character classes, not the username, no reuse of recent passwords.
 
 ``PasswordHistoryValidator.password_changed`` is Django's hook after every ``set_password`` +
 ``save``: it writes the history and marks whether the password must be changed.
@@ -38,6 +38,22 @@ class CharacterClassesValidator:
         return _("Use at least %(n)d of: lower-case letters, upper-case letters, digits and symbols.") % {
             "n": self.min_classes
         }
+
+
+class NoUsernameValidator:
+    """The password must not contain the username, in any letter case ("zhang3" in "Zhang3-2026")."""
+
+    def validate(self, password, user=None):
+        username = (user.get_username() if user is not None else "") or ""
+        if username and username.casefold() in password.casefold():
+            raise ValidationError(
+                _("The password must not contain the username (%(username)s), in any letter case.")
+                % {"username": username},
+                code="password_contains_username",
+            )
+
+    def get_help_text(self):
+        return _("Your password must not contain your username.")
 
 
 class PasswordHistoryValidator:

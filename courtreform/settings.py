@@ -58,7 +58,7 @@ ALLOWED_HOSTS = [h for h in env("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver
 CSRF_TRUSTED_ORIGINS = [o for o in env("CSRF_TRUSTED_ORIGINS").split(",") if o]
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "audit.admin_site.AuditedAdminConfig",  # django.contrib.admin, every change audited (audit.admin_site)
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "simple_history",
     "axes",
+    "captcha",  # django-simple-captcha: the offline picture captcha of an account under attack
     "django_otp",
     "django_otp.plugins.otp_totp",
     "accounts",
@@ -153,6 +154,7 @@ AUTHENTICATION_BACKENDS = [
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {"NAME": "audit.validators.NoUsernameValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
     {"NAME": "audit.validators.CharacterClassesValidator",
@@ -166,12 +168,16 @@ LOGOUT_REDIRECT_URL = "login"
 
 AXES_FAILURE_LIMIT = envint("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = envint("AXES_COOLOFF_MINUTES", 30) / 60  # hours
-# Per account and per IP, separately; failed API tokens count per IP only (audit.lockout).
+# Per (account, IP) and per IP, never per account alone; failed API tokens per IP only (audit.lockout).
 AXES_LOCKOUT_PARAMETERS = "audit.lockout.lockout_parameters"
 AXES_RESET_ON_SUCCESS = True
 # A locked-out user is told when to retry (audit.lockout); further attempts must not move that time.
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_CALLABLE = "audit.lockout.lockout_response"
+# An account with this many failed logins (any address, within the cool-off) asks for a captcha.
+LOGIN_CAPTCHA_AFTER = envint("LOGIN_CAPTCHA_AFTER", AXES_FAILURE_LIMIT)
+CAPTCHA_LENGTH = 5
+CAPTCHA_TIMEOUT = 5  # minutes
 # Behind nginx (TRUSTED_PROXY_COUNT=1) lockouts count the client's address, not the proxy's.
 TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", 0)
 AXES_CLIENT_IP_CALLABLE = "courtreform.proxy.client_ip"
@@ -252,6 +258,12 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # JSON with a depth and size limit (a 400, not a 500, for 1,100 nested levels); forms and uploads as DRF's.
+    "DEFAULT_PARSER_CLASSES": [
+        "courtreform.parsers.BoundedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_SCHEMA_CLASS": "courtreform.api.ApiAutoSchema",
     "EXCEPTION_HANDLER": "courtreform.api.exception_handler",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],

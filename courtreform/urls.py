@@ -3,14 +3,18 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
+from audit.lockout import AdminLoginForm, LoginForm
+
 admin.site.site_header = _("Zhenggaitong administration")
 admin.site.site_title = _("Zhenggaitong")
-admin.site.index_title = _("Rectification data")
+admin.site.index_title = _("Administration")
+admin.site.login_form = AdminLoginForm
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True, authentication_form=LoginForm), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("captcha/", include("captcha.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("setup/measures/", include("measures.setup_urls")),
     path("setup/", include("issues.urls")),

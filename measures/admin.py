@@ -1,64 +1,14 @@
+"""Only the working calendar is in the Django admin; no rectification data, on purpose.
+
+The admin is the three administrators' tool (三员分立, see audit.admin_site), not a way around the
+pages, the court scope and measures.workflow: reviews, measures, evidence, close-outs, extensions and
+look-backs are read and changed only through the app's own pages and API, which check the user's
+scope and write the history and the audit log. The holiday table is system configuration.
+"""
+
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
 
-from .models import CalendarDay, CloseOut, Evidence, Extension, LookBack, Measure, ProgressReport
-
-
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-
-class ProgressInline(ReadOnlyInline):
-    model = ProgressReport
-    fields = ("created_at", "author", "percent", "note")
-
-
-class CloseOutInline(ReadOnlyInline):
-    model = CloseOut
-    fields = ("requested_at", "requested_by", "stage", "result", "return_reason")
-
-
-class ExtensionInline(ReadOnlyInline):
-    model = Extension
-    fields = ("requested_at", "requested_by", "previous_deadline", "requested_deadline", "decision")
-
-
-@admin.register(Measure)
-class MeasureAdmin(SimpleHistoryAdmin):
-    """Planning fields only: status moves through measures.workflow, never through this form."""
-
-    list_display = (
-        "__str__", "review", "type", "responsible_leader", "lead_department",
-        "original_deadline", "current_deadline", "status", "progress_percent",
-    )
-    list_filter = ("status", "type", "review", "lead_department")
-    search_fields = ("text",)
-    raw_id_fields = ("problem",)
-    filter_horizontal = ("supporting_departments",)
-    readonly_fields = ("status", "current_deadline", "completed_on", "overdue_since", "relapse_count", "version")
-    list_select_related = ("review", "responsible_leader", "lead_department")
-    inlines = [ProgressInline, CloseOutInline, ExtensionInline]
-
-
-@admin.register(Evidence)
-class EvidenceAdmin(admin.ModelAdmin):
-    list_display = ("original_name", "measure", "size", "uploaded_by", "uploaded_at")
-    raw_id_fields = ("measure", "progress_report", "closeout")
-
-
-@admin.register(LookBack)
-class LookBackAdmin(admin.ModelAdmin):
-    list_display = ("measure", "due_on", "outcome", "checked_by")
-    list_filter = ("outcome",)
-    raw_id_fields = ("measure",)
-    readonly_fields = ("outcome", "checked_by", "checked_at")
+from .models import CalendarDay
 
 
 @admin.register(CalendarDay)

@@ -153,14 +153,6 @@ USERS = [
     _user("lx_liaison_zhixing", "鲁斌", "执行局联络员", "lx", "zhixing", ["staff"]),
 ]
 
-# Django admin access: the rectification office manages reviews and measures, the system
-# administrator the accounts. Apps are given by label; missing apps are skipped.
-ADMIN_PERMISSIONS = {
-    "rectification_office": ["issues", "measures", "reports"],
-    "system_admin": ["accounts", "auth", "django_celery_beat"],
-}
-
-
 def measure(text, lead, support=(), *, type="deadline", due=None, plan=None, ext_to=None, result="", rules=0,
             target=""):
     """One 整改措施. ``plan`` defaults to closed (ongoing for 长期坚持) in rectified problems."""

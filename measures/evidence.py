@@ -9,9 +9,12 @@ import weakref
 import zipfile
 from collections.abc import Sequence
 from pathlib import PurePath
+from urllib.parse import quote
 
 import filetype
 from django.conf import settings
+from django.http import FileResponse, HttpResponse
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
 from audit.services import audit_record, audit_record_many
@@ -54,7 +57,7 @@ def _is_zip_bomb(upload) -> bool:
     return unpacked > MAX_UNPACKED_BYTES or unpacked > MAX_ZIP_RATIO * max(upload.size, 1)
 
 
-def _sha256(upload) -> str:
+def upload_sha256(upload) -> str:
     """The upload's SHA-256, computed once per upload object (by evidence_validate, before the
     workflow takes any lock) and reused by evidence_attach."""
     digest = _DIGESTS.get(upload)
@@ -104,7 +107,7 @@ def evidence_validate(files: Sequence) -> None:
                                 field="files")
         if settings.CLAMAV_SOCKET:
             _scan_or_quarantine(upload)
-        _sha256(upload)
+        upload_sha256(upload)
 
 
 def evidence_attach(files: Sequence, *, measure, actor, progress_report=None, closeout=None) -> list:
@@ -122,7 +125,7 @@ def evidence_attach(files: Sequence, *, measure, actor, progress_report=None, cl
             original_name=PurePath(upload.name).name[:255],
             content_type=ALLOWED_MIME.get(ALLOWED[PurePath(upload.name).suffix.lower()], "application/octet-stream"),
             size=upload.size,
-            sha256=_sha256(upload),
+            sha256=upload_sha256(upload),
             uploaded_by=actor,
         )
         evidence.file.save(upload.name, upload, save=False)
@@ -147,30 +150,61 @@ ALLOWED_MIME = {
 
 # --- integrity and virus scan ----------------------------------------------------------------------
 
-def evidence_intact(evidence) -> bool:
-    """Does the stored file still have the SHA-256 recorded at upload? (Checked before every download.)"""
+def stored_file_intact(fieldfile, sha256: str) -> bool:
+    """Does a stored file still have the SHA-256 recorded when it was stored? (Checked before every download.)"""
+    if not fieldfile or not sha256:
+        return False
     digest = hashlib.sha256()
     try:
-        with evidence.file.open("rb") as handle:
+        with fieldfile.open("rb") as handle:
             for chunk in iter(lambda: handle.read(1024 * 1024), b""):
                 digest.update(chunk)
     except OSError:
         return False
-    return digest.hexdigest() == evidence.sha256
+    return digest.hexdigest() == sha256
 
 
-def evidence_release(*, evidence, request) -> bool:
-    """The one gate before any evidence download, for the page and the API alike: the file must
-    still have the SHA-256 recorded at upload. Audits the download, or the mismatch; True when the
-    file may be sent."""
-    if not evidence_intact(evidence):
-        audit_record(action="evidence_tampered", request=request, obj=evidence, success=False,
-                     detail={"measure": evidence.measure_id, "expected_sha256": evidence.sha256})
-        return False
-    audit_record(action="evidence_downloaded", request=request, obj=evidence,
-                 detail={"measure": evidence.measure_id, "name": evidence.original_name,
-                         "sha256": evidence.sha256, "via": "api" if _is_api(request) else "page"})
-    return True
+def evidence_intact(evidence) -> bool:
+    return stored_file_intact(evidence.file, evidence.sha256)
+
+
+def stored_file_response(*, obj, fieldfile, sha256: str, name: str, request, content_type: str = "",
+                         kind: str = "evidence", detail: dict | None = None) -> HttpResponse | None:
+    """The one way a stored file (evidence, a rule's document) leaves the system, page or API: its SHA-256 is
+    checked, the download (or the mismatch) is audited, and it goes out as an attachment with nosniff.
+
+    Returns None, after auditing the mismatch, for a file changed or lost on disk since it was stored: the
+    caller says so in its own format. The caller has already checked the user's scope.
+    """
+    detail = detail or {}
+    if not stored_file_intact(fieldfile, sha256):
+        audit_record(action=f"{kind}_tampered", request=request, obj=obj, success=False,
+                     detail={**detail, "expected_sha256": sha256})
+        return None
+    audit_record(action=f"{kind}_downloaded", request=request, obj=obj,
+                 detail={**detail, "name": name, "sha256": sha256, "via": "api" if _is_api(request) else "page"})
+    content_type = content_type or "application/octet-stream"
+    if settings.EVIDENCE_X_ACCEL:
+        # nginx sends the file from its internal location (EVIDENCE_ROOT); the check above already ran.
+        response = HttpResponse(content_type=content_type)
+        response["X-Accel-Redirect"] = settings.EVIDENCE_X_ACCEL_PREFIX + quote(fieldfile.name)
+        response["Content-Disposition"] = content_disposition_header(True, name)
+    else:
+        response = FileResponse(fieldfile.open("rb"), as_attachment=True, filename=name, content_type=content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def evidence_file_response(*, evidence, request, content_type: str | None = None) -> HttpResponse | None:
+    return stored_file_response(
+        obj=evidence, fieldfile=evidence.file, sha256=evidence.sha256, name=evidence.original_name, request=request,
+        content_type=content_type or evidence.content_type, detail={"measure": evidence.measure_id},
+    )
+
+
+def evidence_tampered_message() -> str:
+    return _("This file no longer matches its recorded checksum; the administrator has been notified in the "
+             "audit log.")
 
 
 def _is_api(request) -> bool:

@@ -7,7 +7,6 @@ its SHA-256 kept, so a download can prove it is the document that was registered
 """
 
 import datetime
-import hashlib
 from collections.abc import Sequence
 from pathlib import PurePath
 
@@ -20,7 +19,7 @@ from audit.services import audit_record
 from issues.models import Problem, Review
 
 from . import selectors
-from .evidence import evidence_validate
+from .evidence import evidence_validate, upload_sha256
 from .models import Measure, Rule, local_today
 from .workflow import WorkflowError, WorkflowPermissionError, is_department_member_for, is_office_for_court
 
@@ -78,13 +77,8 @@ def rule_register(
         raise WorkflowError(_("This court has already registered a rule of that name."), field="name")
     digest = ""
     if file is not None:
-        evidence_validate([file])  # the same content, size and archive checks as evidence
-        sha = hashlib.sha256()
-        file.seek(0)
-        for chunk in file.chunks():
-            sha.update(chunk)
-        file.seek(0)
-        digest = sha.hexdigest()
+        evidence_validate([file])  # the same content, size and archive checks as evidence, hashing included
+        digest = upload_sha256(file)
     with transaction.atomic():
         rule = Rule(
             court_id=court_id, name=name, document_number=(document_number or "").strip(), adopted_on=adopted_on,
@@ -101,16 +95,3 @@ def rule_register(
             "problems": [p.pk for p in problems], "sha256": digest,
         })
     return rule
-
-
-def rule_file_intact(rule: Rule) -> bool:
-    if not rule.file:
-        return False
-    sha = hashlib.sha256()
-    try:
-        with rule.file.open("rb") as handle:
-            for chunk in iter(lambda: handle.read(1024 * 1024), b""):
-                sha.update(chunk)
-    except OSError:
-        return False
-    return sha.hexdigest() == rule.sha256

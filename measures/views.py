@@ -1,24 +1,21 @@
 """Thin views: parse the form, call one workflow function or selector, render or redirect."""
 
-from urllib.parse import quote
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import Department
-from audit.services import audit_record
 from issues.outline import outline_number
 
 from . import instructions, rules, selectors, workflow
 from . import prompts as prompt_service
-from .evidence import evidence_release
+from .evidence import evidence_file_response, evidence_tampered_message, stored_file_response
 from .filters import MeasureFilter
 from .forms import (
     BulkForm,
@@ -351,13 +348,11 @@ def rule_file(request, pk):
     rule = get_object_or_404(rules.rules_visible_to(request.user), pk=pk)
     if not rule.file:
         raise Http404
-    if not rules.rule_file_intact(rule):
-        audit_record(action="rule_file_tampered", request=request, obj=rule, success=False,
-                     detail={"expected_sha256": rule.sha256})
-        return HttpResponse(_("This file no longer matches its recorded checksum; the administrator has been "
-                              "notified in the audit log."), status=409, content_type="text/plain; charset=utf-8")
-    audit_record(action="rule_file_downloaded", request=request, obj=rule, detail={"name": rule.original_name})
-    return FileResponse(rule.file.open("rb"), as_attachment=True, filename=rule.original_name or "rule")
+    response = stored_file_response(obj=rule, fieldfile=rule.file, sha256=rule.sha256, request=request,
+                                    name=rule.original_name or "rule", kind="rule_file")
+    if response is None:  # changed or lost on disk since it was registered
+        return HttpResponse(evidence_tampered_message(), status=409, content_type="text/plain; charset=utf-8")
+    return response
 
 
 @login_required
@@ -373,18 +368,9 @@ def evidence_download(request, pk):
     evidence = get_object_or_404(
         Evidence.objects.filter(measure__in=selectors.measures_visible_to(request.user)), pk=pk
     )
-    if not evidence_release(evidence=evidence, request=request):
-        # Changed or lost on disk since upload: never hand out a file that is not what was recorded.
-        return HttpResponse(_("This file no longer matches its recorded checksum; the administrator has been "
-                              "notified in the audit log."), status=409, content_type="text/plain; charset=utf-8")
-    if settings.EVIDENCE_X_ACCEL:
-        # nginx sends the file from its internal location; the check above already ran.
-        response = HttpResponse(content_type=evidence.content_type or "application/octet-stream")
-        response["X-Accel-Redirect"] = settings.EVIDENCE_X_ACCEL_PREFIX + quote(evidence.file.name)
-        response["Content-Disposition"] = content_disposition_header(True, evidence.original_name)
-    else:
-        response = FileResponse(evidence.file.open("rb"), as_attachment=True, filename=evidence.original_name)
-    response["X-Content-Type-Options"] = "nosniff"
+    response = evidence_file_response(evidence=evidence, request=request)
+    if response is None:  # changed or lost on disk since upload: never hand out what was not recorded
+        return HttpResponse(evidence_tampered_message(), status=409, content_type="text/plain; charset=utf-8")
     return response
 
 

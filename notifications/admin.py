@@ -1,16 +1,6 @@
-from django.contrib import admin
+"""Nothing of this app is in the Django admin, on purpose.
 
-from .models import Notification, Preference
-
-
-@admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
-    list_display = ("title", "recipient", "created_at", "read_at", "email_sent_at")
-    list_filter = ("created_at",)
-    raw_id_fields = ("recipient",)
-
-
-@admin.register(Preference)
-class PreferenceAdmin(admin.ModelAdmin):
-    list_display = ("user", "email", "sms")
-    raw_id_fields = ("user",)
+The admin is the three administrators' tool (三员分立, see audit.admin_site), not a way around the
+pages, the court scope and measures.workflow: this app's records are read and changed only through
+its own pages and API, which check the user's scope and write the history and the audit log.
+"""

@@ -5,7 +5,6 @@ import base64
 import binascii
 
 from django.db.models import OuterRef, Subquery
-from django.http import FileResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django_filters import rest_framework as filters
@@ -13,10 +12,11 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, renderers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import APIException, NotFound
 from rest_framework.pagination import CursorPagination
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
@@ -25,6 +25,7 @@ from issues.api import CategorySerializer, FindingSerializer, ProblemSerializer,
 
 from .. import prompts as prompt_service
 from .. import workflow
+from ..evidence import evidence_file_response, evidence_tampered_message
 from ..filters import MeasureFilter
 from ..models import CloseOut, Extension, LookBack, ProgressReport
 from ..pagination import _decode
@@ -34,6 +35,16 @@ from . import serializers as s
 from .docs import doc
 from .etags import expected_version, measure_etag
 from .listing import measure_list_page
+
+
+class EvidenceTampered(APIException):
+    status_code = 409
+    default_code = "evidence_tampered"
+
+
+# Uploads are documented as multipart first; JSON goes through the project's parser (its depth limit).
+UPLOAD_PARSERS = [MultiPartParser, FormParser,
+                  *(p for p in api_settings.DEFAULT_PARSER_CLASSES if p.media_type == "application/json")]
 
 IF_MATCH = OpenApiParameter(
     "If-Match", OpenApiTypes.STR, OpenApiParameter.HEADER, required=True,
@@ -314,7 +325,7 @@ class MeasureViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
 
     @_measure_action("measure_report_progress", s.ProgressInput, status_code=201)
     @action(detail=True, methods=["post"], url_path="report-progress",
-            parser_classes=[MultiPartParser, FormParser, JSONParser])
+            parser_classes=UPLOAD_PARSERS)
     def report_progress(self, request, pk=None):
         return self._run(request, s.ProgressInput, lambda m, d, v: workflow.measure_report_progress(
             measure=m, actor=request.user, note=d["note"], percent=d["percent"], files=d["files"],
@@ -322,7 +333,7 @@ class MeasureViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
 
     @_measure_action("measure_submit_closeout", s.CloseOutInput, status_code=201)
     @action(detail=True, methods=["post"], url_path="submit-closeout",
-            parser_classes=[MultiPartParser, FormParser, JSONParser])
+            parser_classes=UPLOAD_PARSERS)
     def submit_closeout(self, request, pk=None):
         return self._run(request, s.CloseOutInput, lambda m, d, v: workflow.measure_submit_closeout(
             measure=m, actor=request.user, result=d["result"], files=d["files"],
@@ -384,10 +395,10 @@ class EvidenceViewSet(ReadOnly):
     @action(detail=True, methods=["get"], renderer_classes=[renderers.JSONRenderer, AnyMediaRenderer],
             filter_backends=[], pagination_class=None)
     def download(self, request, pk=None):
-        evidence = self.get_object()
-        response = FileResponse(evidence.file.open("rb"), as_attachment=True, filename=evidence.original_name,
-                                content_type="application/octet-stream")
-        response["X-Content-Type-Options"] = "nosniff"
+        response = evidence_file_response(evidence=self.get_object(), request=request,
+                                          content_type="application/octet-stream")
+        if response is None:
+            raise EvidenceTampered(evidence_tampered_message())
         return response
 
 

@@ -145,3 +145,36 @@ def test_uploads_are_refused_while_the_scanner_is_unreachable(org, measure, sett
         workflow.measure_report_progress(measure=measure, actor=org.staff_a, note="材料", percent=10,
                                          files=[pdf("报告.pdf")])
     assert refused.value.field == "files" and measure.evidence.count() == 0
+
+
+def _tamper(evidence):
+    with open(evidence.file.path, "ab") as handle:
+        handle.write(b"tampered")
+
+
+def test_the_api_refuses_a_file_changed_on_disk_exactly_as_the_page_does(client, org, measure, drive):
+    drive.in_progress(measure, with_evidence=True)
+    evidence = measure.evidence.get()
+    _tamper(evidence)
+    client.force_login(org.staff_a)
+    response = client.get(f"/api/evidence/{evidence.pk}/download/")
+    assert response.status_code == 409
+    assert response.json()["code"] == "evidence_tampered"
+    assert "校验" in response.json()["message"]  # the page's Chinese message, not the file's bytes
+    assert AuditEvent.objects.filter(action=AuditEvent.Action.EVIDENCE_TAMPERED, success=False,
+                                     object_id=str(evidence.pk), actor=org.staff_a).count() == 1
+
+
+def test_an_api_download_is_audited_like_a_page_download(client, org, measure, drive):
+    drive.in_progress(measure, with_evidence=True)
+    evidence = measure.evidence.get()
+    client.force_login(org.staff_a)
+    downloads = AuditEvent.objects.filter(action=AuditEvent.Action.EVIDENCE_DOWNLOADED, object_id=str(evidence.pk))
+    page = client.get(reverse("evidence_download", args=[evidence.pk]))
+    api = client.get(f"/api/evidence/{evidence.pk}/download/")
+    assert page.status_code == api.status_code == 200
+    assert b"".join(api.streaming_content) == b"".join(page.streaming_content)
+    assert api["X-Content-Type-Options"] == "nosniff" and api["Content-Disposition"].startswith("attachment")
+    page_row, api_row = downloads.order_by("id")
+    assert (page_row.actor, page_row.detail) == (api_row.actor, api_row.detail) == (
+        org.staff_a, {"measure": measure.pk, "name": evidence.original_name})

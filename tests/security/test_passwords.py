@@ -8,8 +8,9 @@ import time_machine
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
+from accounts.models import User
 from audit.models import AccountSecurity, PasswordHistory
 from tests import factories as f
 
@@ -105,3 +106,22 @@ def test_seeded_accounts_are_exempt_only_in_the_demo(client, org, settings):
     settings.DEMO = False
     client.force_login(org.staff_a)
     assert client.get(reverse("my_measures"))["Location"].startswith(reverse("audit:password_change"))
+
+
+@pytest.mark.parametrize("password", ["staff_a1A!", "STAFF_A#2026", "x-Staff_A-9"])
+def test_a_password_containing_the_username_is_refused_in_chinese(org, password):
+    with pytest.raises(ValidationError) as refused, translation.override("zh-hans"):
+        validate_password(password, org.staff_a)
+    assert "password_contains_username" in [e.code for e in refused.value.error_list]
+    assert "用户名" in " ".join(refused.value.messages)
+
+
+def test_the_administrator_cannot_create_an_account_whose_password_contains_its_name(client, admins):
+    client.force_login(admins.system)
+    response = client.post(reverse("admin:accounts_user_add"), {
+        "username": "Liu.Clerk", "password1": "liu.clerk#2026A", "password2": "liu.clerk#2026A",
+        "usable_password": "true",
+    })
+    assert response.status_code == 200
+    assert "password2" in response.context["adminform"].form.errors
+    assert not User.objects.filter(username="Liu.Clerk").exists()

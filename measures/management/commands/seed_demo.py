@@ -21,14 +21,13 @@ from dataclasses import dataclass, field
 from xml.sax.saxutils import escape
 
 from django.contrib.auth.hashers import make_password
-from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.base import BaseCommand
 from django.db import connection, transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
-from accounts.models import Court, Department, User
+from accounts.models import SEPARATED_ADMIN_ROLES, Court, Department, User
 from issues import services as issue_services
 from issues.models import Problem, Review
 from measures import demo_data as data
@@ -237,14 +236,14 @@ class DemoBuilder:
                 "full_name": spec["full_name"], "title": spec["title"], "court": self.courts[spec["court"]],
                 "department": self.departments[spec["court"], spec["department"]] if spec["department"] else None,
                 "roles": spec["roles"], "is_active": True,
-                "is_staff": bool({"rectification_office", "system_admin"} & set(spec["roles"])),
+                # Only the three administrators open the admin; their permissions come with their role groups.
+                "is_staff": bool(SEPARATED_ADMIN_ROLES & set(spec["roles"])),
             }
             user, _ = User.objects.update_or_create(
                 username=spec["username"], defaults=values, create_defaults={**values, "password": password}
             )
             user.supervised_departments.set([self.departments[spec["court"], code] for code in spec["supervises"]])
-            apps = [app for role in spec["roles"] for app in data.ADMIN_PERMISSIONS.get(role, [])]
-            user.user_permissions.set(Permission.objects.filter(content_type__app_label__in=apps))
+            user.user_permissions.clear()
             self.users[spec["username"]] = user
 
     def _member(self, court_key: str, code: str, role: str) -> User | None:
