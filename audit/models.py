@@ -66,7 +66,9 @@ class AuditEvent(models.Model):
         INSTRUCTION_GIVEN = "instruction_given", _("Instruction given")
         API_TOKEN_CREATED = "api_token_created", _("API token created")
         API_TOKEN_REVOKED = "api_token_revoked", _("API token revoked")
-        ADMIN_CHANGED = "admin_changed", _("Changed in the admin")
+        RULE_REGISTERED = "rule_registered", _("Rule adopted registered")
+        RULE_FILE_DOWNLOADED = "rule_file_downloaded", _("Rule document downloaded")
+        RULE_FILE_TAMPERED = "rule_file_tampered", _("Rule document checksum mismatch")
 
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("actor"), null=True, blank=True, on_delete=models.PROTECT,

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('audit', '0002_database_guards'),
+        ('audit', '0003_keyed_chains_per_court'),
     ]
 
     operations = [
