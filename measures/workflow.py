@@ -358,6 +358,17 @@ PLANNING_FIELDS = (
 )
 
 
+def measure_validate_planning(values: dict, *, review, measure: Measure | None = None) -> None:
+    """The planning rules, for a new measure (``measure`` None) or a change to one; raises
+    ``WorkflowError`` naming the field. ``measure_create``/``measure_update`` apply them, and a
+    ledger import calls this to check every row in the preview with the same rules."""
+    _validate_planning(values, review)
+    if measure is not None and values.get("type", measure.type) != measure.type and measure.status in (
+        S.CLOSEOUT_REQUESTED, S.CLOSED
+    ):
+        raise WorkflowError(_("The type cannot change once a close-out was requested."), field="type")
+
+
 def _validate_planning(values: dict, review) -> None:
     if "text" in values and not (values["text"] or "").strip():
         raise WorkflowError(_("The measure text cannot be empty."), field="text")
@@ -494,10 +505,8 @@ def measure_update(
             raise WorkflowPermissionError(
                 _("Only the rectification office can edit measures."), field=named[0] if named else None
             )
-        _validate_planning(changes, m.review)
         changed = {k: v for k, v in changes.items() if getattr(m, k) != v}
-        if "type" in changed and m.status in (S.CLOSEOUT_REQUESTED, S.CLOSED):
-            raise WorkflowError(_("The type cannot change once a close-out was requested."), field="type")
+        measure_validate_planning(changes, review=m.review, measure=m)
         if changed.get("type") == Measure.Type.ONGOING:
             # 长期坚持 has no deadline and is never closed: it continues (持续推进).
             changed["original_deadline"] = None
@@ -518,4 +527,34 @@ def measure_update(
             m.supporting_departments.set(supporting_departments)
         if changed or supporting_departments is not None:
             _save(m, actor, _("Edited: %(fields)s") % {"fields": ", ".join(sorted(changed))})
+        return m
+
+
+def measure_import_closed(
+    *, measure: Measure, actor: User, completed_on: datetime.date, result: str, expected_version: int | None = None
+) -> Measure:
+    """Close a measure that a ledger being imported records as completed, when the rectification
+    office confirms it: the close-out is recorded as approved by the office, with ``result`` saying
+    it was imported, so the history shows where the closure came from. No-op when already closed."""
+    with _locked(measure, expected_version) as m:
+        _require(is_rectification_office_for(actor, m), _("Only the rectification office can import a ledger."))
+        if m.status == S.CLOSED:
+            return m
+        if m.type == Measure.Type.ONGOING:
+            raise WorkflowError(_("Ongoing measures are never closed; keep reporting progress."), field="status")
+        now = timezone.now()
+        pending = m.closeouts.filter(stage__in=[CloseOut.Stage.PENDING_LEADER, CloseOut.Stage.PENDING_OFFICE]).update(
+            stage=CloseOut.Stage.APPROVED, office_decided_by=actor, office_decided_at=now
+        )
+        if not pending:
+            CloseOut.objects.create(
+                measure=m, requested_by=actor, requested_at=now, result=result, stage=CloseOut.Stage.APPROVED,
+                office_decided_by=actor, office_decided_at=now,
+            )
+        m.status = S.CLOSED
+        m.result = m.result or result
+        m.completed_on = completed_on
+        m.progress_percent = 100
+        m.overdue_since = None
+        _save(m, actor, _("Imported as closed"))
         return m

@@ -4,6 +4,7 @@ import uuid
 from pathlib import PurePath
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -102,7 +103,7 @@ class LedgerUploadForm(StyledForm):
         upload = self.cleaned_data["file"]
         if PurePath(upload.name).suffix.lower() != ".xlsx":
             raise forms.ValidationError(_("Upload an Excel workbook (.xlsx)."))
-        if upload.size > ledger_import.MAX_IMPORT_BYTES:
+        if upload.size > settings.LEDGER_IMPORT_MAX_BYTES:
             raise forms.ValidationError(_("The file is too large."))
         return upload
 
