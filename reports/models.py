@@ -93,3 +93,4 @@ class LedgerExport(models.Model):
 
     def __str__(self):
         return f"{self.requested_by} {self.requested_at:%Y-%m-%d %H:%M} ({self.row_count})"
+from .imports.models import LedgerImport  # noqa: E402,F401  (the import's model lives with the import)

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.utils import translation
 
 from . import bulletins, ledgers
+from .imports import jobs
 
 
 @shared_task(acks_late=True)
@@ -16,3 +17,19 @@ def bulletins_generate_due() -> list[int]:
 def ledger_export_run(export_id: int) -> None:
     with translation.override(settings.LANGUAGE_CODE):
         ledgers.ledger_export_run(export_id=export_id)
+
+
+@shared_task(acks_late=True)
+def ledger_import_run(import_id: int) -> None:
+    with translation.override(settings.LANGUAGE_CODE):
+        jobs.ledger_import_run(import_id=import_id)
+
+
+@shared_task(acks_late=True)
+def ledger_jobs_reclaim() -> dict:
+    return jobs.ledger_jobs_reclaim()
+
+
+@shared_task(acks_late=True)
+def ledger_imports_purge() -> int:
+    return jobs.ledger_imports_purge()
