@@ -241,7 +241,7 @@ def ledger_jobs_reclaim() -> dict[str, int]:
         ).update(status=LedgerImport.Status.FAILED, error="worker stopped", finished_at=timezone.now()):
             failed += 1
         else:
-            _enqueue(job_id)
+            transaction.on_commit(lambda job_id=job_id: _enqueue(job_id))
             requeued += 1
     for export_id in LedgerExport.objects.filter(
         Q(status=LedgerExport.Status.RUNNING) | Q(status=LedgerExport.Status.QUEUED, requested_at__lt=stale_queue)

@@ -798,7 +798,7 @@ def _warn(plan: RowPlan, row: _Row, match: Measure | None, mapped: Mapped, previ
         ) % {"day": deadline.isoformat()}))
     if stays_open and row.completed and not preview.close_completed:
         preview.warnings.append(ImportIssue(row.number, mapped.header("status"), _(
-            "the ledger marks it completed; tick \u201cimport completed rows as closed\u201d to close it"
+            "the ledger marks it completed; tick the box to import completed rows as closed"
         )))
     elif stays_open and COMPLETED_TEXT in row.progress and not row.completed:
         preview.warnings.append(ImportIssue(row.number, mapped.header("progress"), _(
@@ -939,6 +939,7 @@ def _write(preview: ImportPreview, *, review: Review, actor: User, progress: Cal
     problems = {normalise(p.description): p for p in Problem.objects.filter(review=review)}
     creates: list[RowPlan] = []
     total = len(preview.rows) + preview.closing
+    step = max(1, total // 100)  # about a hundred progress reports, whatever the length
     done = 0
     for plan in preview.rows:
         plan.values = {k: contacts.get(v, v) if isinstance(v, NewContact) else v for k, v in plan.values.items()}
@@ -949,7 +950,7 @@ def _write(preview: ImportPreview, *, review: Review, actor: User, progress: Cal
         except (workflow.WorkflowError, ValidationError, PermissionDenied) as error:
             _refuse(preview, plan, error)
         done += 1
-        if done % 500 == 0:
+        if done % step == 0:
             progress(done, total)
     # New measures go in together: row by row, 10,000 of them cost over a minute of round trips.
     try:
@@ -974,7 +975,7 @@ def _write(preview: ImportPreview, *, review: Review, actor: User, progress: Cal
             except workflow.WorkflowError as error:
                 _refuse(preview, plan, error)
             done += 1
-            if done % 100 == 0:
+            if done % step == 0:
                 progress(done, total)
 
 
