@@ -17,6 +17,8 @@ from reports.exports.ledger import COLUMNS, FIRST_DATA_ROW, LEDGER_SHEET, Ledger
 from reports.imports import ledger_import as li
 
 FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+TITLES = [r["title"] for r in demo_data.REVIEWS]
+IDS = ["inspection", "benchmarking", "theme_education", "liangxi"]
 PLANNING = ["seq", "category", "problem", "measure", "type", "leader", "lead_department", "supporting", "owner",
             "original_deadline"]
 
@@ -71,7 +73,7 @@ def snapshot(review: Review) -> tuple:
     )
 
 
-@pytest.mark.parametrize("title", [r["title"] for r in demo_data.REVIEWS])
+@pytest.mark.parametrize("title", TITLES, ids=IDS)
 def test_reimporting_a_demo_reviews_own_ledger_changes_nothing(demo, title):
     review = Review.objects.get(title=title)
     office = office_of(review)
@@ -89,7 +91,7 @@ def test_reimporting_a_demo_reviews_own_ledger_changes_nothing(demo, title):
     assert snapshot(review) == before
 
 
-@pytest.mark.parametrize("title", [r["title"] for r in demo_data.REVIEWS])
+@pytest.mark.parametrize("title", TITLES, ids=IDS)
 def test_a_demo_ledger_imported_into_a_new_review_gives_the_same_ledger_with_its_closed_measures(demo, title):
     review = Review.objects.get(title=title)
     office = office_of(review)
