@@ -226,7 +226,11 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TASK_ALWAYS_EAGER = envbool("CELERY_TASK_ALWAYS_EAGER", False)
 # A Redis that accepts connections and never answers must not hang a request.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": 3600,
+    # An unacknowledged task (its whole worker died) is delivered again after this long. Sized above
+    # the longest job (a 20,000-row import: about 11 minutes on a loaded 2-core machine); the jobs
+    # do not depend on it: a runner holds an advisory lock, and the beat's ledger_jobs_reclaim
+    # re-queues or fails a job whose runner is gone within a minute (reports/runlock.py).
+    "visibility_timeout": envint("CELERY_VISIBILITY_TIMEOUT", 1800),
     "socket_timeout": 3,
     "socket_connect_timeout": 3,
     "max_retries": 1,
