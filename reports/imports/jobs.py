@@ -248,11 +248,15 @@ def ledger_jobs_reclaim() -> dict[str, int]:
     ).values_list("pk", flat=True):
         if runner_alive(ledgers.EXPORT_LOCK, export_id):
             continue
-        # The redelivered task has had its chance (it takes the lock at once); one that kills its
-        # worker every time must not loop, so the export is failed and can be asked for again.
-        failed += LedgerExport.objects.filter(
-            pk=export_id, status__in=[LedgerExport.Status.RUNNING, LedgerExport.Status.QUEUED]
-        ).update(status=LedgerExport.Status.FAILED, error="worker stopped", finished_at=timezone.now())
+        # A running export's redelivered task has had its chance (it takes the lock at once); one
+        # that kills its worker every time must not loop, so it is failed and can be asked for again.
+        if LedgerExport.objects.filter(pk=export_id, status=LedgerExport.Status.RUNNING).update(
+            status=LedgerExport.Status.FAILED, error="worker stopped", finished_at=timezone.now()
+        ):
+            failed += 1
+        else:
+            transaction.on_commit(lambda export_id=export_id: ledgers._enqueue(export_id))
+            requeued += 1
     return {"requeued": requeued, "failed": failed}
 
 
