@@ -124,12 +124,18 @@ def test_a_job_marked_running_whose_worker_died_is_queued_again_then_failed(
     assert dead.status == LedgerImport.Status.FAILED
 
 
-def test_an_export_left_running_by_a_dead_worker_is_failed_by_the_reclaim_not_after_an_hour(org):
+def test_an_export_left_running_by_a_dead_worker_is_failed_by_the_reclaim_not_after_an_hour(
+    org, django_capture_on_commit_callbacks
+):
     export = LedgerExport.objects.create(requested_by=org.discipline, params={}, background=True,
                                          status=LedgerExport.Status.RUNNING)
-    assert jobs.ledger_jobs_reclaim() == {"requeued": 0, "failed": 1}
+    lost = LedgerExport.objects.create(requested_by=org.discipline, params={}, background=True,
+                                       requested_at=export.requested_at - datetime.timedelta(minutes=11))
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        assert jobs.ledger_jobs_reclaim() == {"requeued": 1, "failed": 1}
     export.refresh_from_db()
     assert export.status == LedgerExport.Status.FAILED
+    assert len(callbacks) == 1 and LedgerExport.objects.get(pk=lost.pk).status == LedgerExport.Status.QUEUED
 
 
 @pytest.mark.django_db(transaction=True)
