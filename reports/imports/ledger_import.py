@@ -872,18 +872,16 @@ def _write(preview: ImportPreview, *, review: Review, actor: User, progress: Cal
         plan.existing = measure
     progress(done, total)
     today = local_today()
-    for plan in preview.rows:
-        if plan.close:
-            try:
-                workflow.measure_import_closed(
-                    measure=plan.existing, actor=actor, completed_on=plan.completed_on or today,
-                    result=_("Imported as closed from the ledger (row %(row)d).") % {"row": plan.row},
-                )
-            except workflow.WorkflowError as error:
-                _refuse(preview, plan, error)
-            done += 1
-            if done % step == 0:
-                progress(done, total)
+    closing = [plan for plan in preview.rows if plan.close]
+    try:
+        workflow.measures_import_closed_bulk(actor=actor, closings=[
+            (plan.existing, plan.completed_on or today,
+             _("Imported as closed from the ledger (row %(row)d).") % {"row": plan.row})
+            for plan in closing
+        ])
+    except workflow.WorkflowError as error:
+        _refuse(preview, closing[0], error)
+    progress(total, total)
 
 
 def _create_contacts(preview: ImportPreview, *, review: Review, actor: User) -> dict[NewContact, User]:

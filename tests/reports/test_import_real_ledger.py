@@ -11,6 +11,7 @@ from django.urls import reverse
 from openpyxl import Workbook
 
 from accounts.models import User
+from audit.services import audit_verify
 from issues.models import Category, Problem
 from measures.models import CloseOut, Measure
 from reports.imports import ledger_import as li
@@ -111,6 +112,8 @@ def test_the_preview_shows_what_each_row_writes_and_warns_about_past_deadlines_a
     assert closed.status == Measure.Status.CLOSED and closed.completed_on == datetime.date(2021, 3, 1)
     assert closed.closeouts.get().stage == CloseOut.Stage.APPROVED
     assert Measure.objects.get(review=review, text="开展专题研讨").status == Measure.Status.NOT_STARTED
+    assert closed.history.first().history_change_reason == "按台账导入为已销号"
+    assert audit_verify().ok  # the closures' audit events are in the chain
 
 
 def test_a_completion_date_column_is_the_closed_measures_completion_date(org, review):
