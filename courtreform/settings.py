@@ -227,6 +227,17 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 DUE_SOON_DAYS = envint("DUE_SOON_DAYS", 7)
 # Ledger exports up to this many rows are written during the request; larger ones run in the background.
 LEDGER_SYNC_MAX_ROWS = envint("LEDGER_SYNC_MAX_ROWS", 3000)
+# Ledger import limits (README "Ledger import limits"): the upload, what it may unpack to (counted
+# while inflating), the rows and the characters in one cell (Excel's own limit), checked while streaming.
+LEDGER_IMPORT_MAX_BYTES = envint("LEDGER_IMPORT_MAX_MB", 20) * 1024 * 1024
+LEDGER_IMPORT_MAX_UNPACKED_BYTES = envint("LEDGER_IMPORT_MAX_UNPACKED_MB", 100) * 1024 * 1024
+LEDGER_IMPORT_MAX_MEMBERS = envint("LEDGER_IMPORT_MAX_MEMBERS", 1000)
+LEDGER_IMPORT_MAX_ROWS = envint("LEDGER_IMPORT_MAX_ROWS", 50_000)
+LEDGER_IMPORT_MAX_CELL_CHARS = envint("LEDGER_IMPORT_MAX_CELL_CHARS", 32_767)
+# Above this many rows the import's commit runs in the background (Celery), with progress and cancel.
+LEDGER_IMPORT_SYNC_MAX_ROWS = envint("LEDGER_IMPORT_SYNC_MAX_ROWS", 2000)
+# An upload previewed but never committed is deleted after this many hours.
+LEDGER_IMPORT_KEEP_HOURS = envint("LEDGER_IMPORT_KEEP_HOURS", 24)
 
 REDIS_URL = env("REDIS_URL", "redis://127.0.0.1:6379/0")
 CELERY_BROKER_URL = REDIS_URL
@@ -239,7 +250,11 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TASK_ALWAYS_EAGER = envbool("CELERY_TASK_ALWAYS_EAGER", False)
 # A Redis that accepts connections and never answers must not hang a request.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": 3600,
+    # An unacknowledged task (its whole worker died) is delivered again after this long. Sized above
+    # the longest job (a 20,000-row import: about 11 minutes on a loaded 2-core machine); the jobs
+    # do not depend on it: a runner holds an advisory lock, and the beat's ledger_jobs_reclaim
+    # re-queues or fails a job whose runner is gone within a minute (reports/runlock.py).
+    "visibility_timeout": envint("CELERY_VISIBILITY_TIMEOUT", 1800),
     "socket_timeout": 3,
     "socket_connect_timeout": 3,
     "max_retries": 1,

@@ -7,6 +7,7 @@ import struct
 import uuid
 import weakref
 import zipfile
+import zlib
 from collections.abc import Sequence
 from pathlib import PurePath
 from urllib.parse import quote
@@ -45,16 +46,77 @@ def _sniff(upload) -> str | None:
     return kind.extension if kind else None
 
 
-def _is_zip_bomb(upload) -> bool:
+class ArchiveRefused(Exception):
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+_LOCAL_HEADER = struct.Struct("<4sHHHHHIIIHH")
+_CHUNK = 64 * 1024
+
+
+def archive_check(upload, *, max_unpacked: int, max_members: int = 1000) -> int:
+    """The bytes a zip archive (.docx, .xlsx) really unpacks to; raises ``ArchiveRefused`` past
+    ``max_unpacked`` or ``max_members``, or for an archive that cannot be read.
+
+    The sizes in the zip directory are whatever the writer put there, so they are not trusted:
+    each member's deflate stream is inflated from its local header onwards, in bounded steps, and
+    the output is counted (and dropped) until the stream ends or the limit is passed. Memory stays
+    at a few chunks; time is bounded by the limit, not by what the archive claims.
+    """
     upload.seek(0)
     try:
         with zipfile.ZipFile(upload) as archive:
-            unpacked = sum(info.file_size for info in archive.infolist())
-    except zipfile.BadZipFile:
-        return True
+            members = archive.infolist()
+            if len(members) > max_members:
+                raise ArchiveRefused(_("The archive holds more than %(n)d files.") % {"n": max_members})
+            total = 0
+            for info in members:
+                total += _member_size(upload, info, limit=max_unpacked - total)
+    except (zipfile.BadZipFile, zlib.error, struct.error, EOFError, ValueError) as error:
+        raise ArchiveRefused(_("The archive is damaged and cannot be read.")) from error
     finally:
         upload.seek(0)
-    return unpacked > MAX_UNPACKED_BYTES or unpacked > MAX_ZIP_RATIO * max(upload.size, 1)
+    return total
+
+
+def _too_large() -> ArchiveRefused:
+    return ArchiveRefused(_("The archive unpacks to more than the allowed size."))
+
+
+def _member_size(upload, info: zipfile.ZipInfo, *, limit: int) -> int:
+    upload.seek(info.header_offset)
+    fields = _LOCAL_HEADER.unpack(upload.read(_LOCAL_HEADER.size))
+    if fields[0] != b"PK\x03\x04":
+        raise zipfile.BadZipFile("bad local header")
+    upload.seek(fields[9] + fields[10], 1)  # the name and the extra field
+    if info.compress_type == zipfile.ZIP_STORED:
+        if info.compress_size > limit:
+            raise _too_large()
+        return info.compress_size
+    if info.compress_type != zipfile.ZIP_DEFLATED:
+        raise zipfile.BadZipFile("unsupported compression")
+    inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+    size = 0
+    while not inflater.eof:
+        chunk = inflater.unconsumed_tail or upload.read(_CHUNK)
+        if not chunk:
+            raise zipfile.BadZipFile("truncated member")
+        size += len(inflater.decompress(chunk, _CHUNK))
+        if size > limit:
+            raise _too_large()
+    return size
+
+
+def _is_zip_bomb(upload) -> bool:
+    """Does the archive unpack, by the bytes it really produces, to more than the limits allow?"""
+    limit = min(MAX_UNPACKED_BYTES, MAX_ZIP_RATIO * max(upload.size, 1))
+    try:
+        archive_check(upload, max_unpacked=limit)
+    except ArchiveRefused:
+        return True
+    return False
 
 
 def upload_sha256(upload) -> str:

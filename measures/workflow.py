@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from simple_history.utils import bulk_create_with_history
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from accounts.models import Role, User
 from audit.services import audit_record, audit_record_many
@@ -381,6 +381,17 @@ PLANNING_FIELDS = (
 )
 
 
+def measure_validate_planning(values: dict, *, review, measure: Measure | None = None) -> None:
+    """The planning rules, for a new measure (``measure`` None) or a change to one; raises
+    ``WorkflowError`` naming the field. ``measure_create``/``measure_update`` apply them, and a
+    ledger import calls this to check every row in the preview with the same rules."""
+    _validate_planning(values, review)
+    if measure is not None and values.get("type", measure.type) != measure.type and measure.status in (
+        S.CLOSEOUT_REQUESTED, S.CLOSED
+    ):
+        raise WorkflowError(_("The type cannot change once a close-out was requested."), field="type")
+
+
 def _validate_planning(values: dict, review) -> None:
     if "text" in values and not (values["text"] or "").strip():
         raise WorkflowError(_("The measure text cannot be empty."), field="text")
@@ -517,10 +528,8 @@ def measure_update(
             raise WorkflowPermissionError(
                 _("Only the rectification office can edit measures."), field=named[0] if named else None
             )
-        _validate_planning(changes, m.review)
         changed = {k: v for k, v in changes.items() if getattr(m, k) != v}
-        if "type" in changed and m.status in (S.CLOSEOUT_REQUESTED, S.CLOSED):
-            raise WorkflowError(_("The type cannot change once a close-out was requested."), field="type")
+        measure_validate_planning(changes, review=m.review, measure=m)
         if changed.get("type") == Measure.Type.ONGOING:
             # 长期坚持 has no deadline and is never closed: it continues (持续推进).
             changed["original_deadline"] = None
@@ -541,4 +550,84 @@ def measure_update(
             m.supporting_departments.set(supporting_departments)
         if changed or supporting_departments is not None:
             _save(m, actor, _("Edited: %(fields)s") % {"fields": ", ".join(sorted(changed))})
+        return m
+
+
+def measures_import_closed_bulk(*, closings: Sequence[tuple[Measure, datetime.date, str]], actor: User) -> int:
+    """``measure_import_closed`` for many measures at once (a long ledger import): (measure,
+    completion date, result) each; the same checks, one lock for all the rows, the close-outs, history
+    rows and audit events written in a few multi-row INSERTs. Answers how many were closed."""
+    by_id = {measure.pk: (completed_on, result) for measure, completed_on, result in closings}
+    if not by_id:
+        return 0
+    with transaction.atomic():
+        measures = list(
+            Measure.objects.select_for_update(of=("self",)).select_related("review").filter(pk__in=by_id)
+            .exclude(status=S.CLOSED).order_by("pk")
+        )
+        courts = {m.review.court_id for m in measures}
+        _require(all(is_office_for_court(actor, court) for court in courts),
+                 _("Only the rectification office can import a ledger."))
+        if any(m.type == Measure.Type.ONGOING for m in measures):
+            raise WorkflowError(_("Ongoing measures are never closed; keep reporting progress."), field="status")
+        pending = set(CloseOut.objects.filter(
+            measure__in=measures, stage__in=[CloseOut.Stage.PENDING_LEADER, CloseOut.Stage.PENDING_OFFICE]
+        ).values_list("measure_id", flat=True))
+        if pending:  # rare: decided one by one, as measure_import_closed does
+            for m in [m for m in measures if m.pk in pending]:
+                measure_import_closed(measure=m, actor=actor, completed_on=by_id[m.pk][0], result=by_id[m.pk][1])
+            measures = [m for m in measures if m.pk not in pending]
+        now = timezone.now()
+        CloseOut.objects.bulk_create([
+            CloseOut(measure=m, requested_by=actor, requested_at=now, result=by_id[m.pk][1],
+                     stage=CloseOut.Stage.APPROVED, office_decided_by=actor, office_decided_at=now)
+            for m in measures
+        ], batch_size=1000)
+        for m in measures:
+            m.status = S.CLOSED
+            m.result = m.result or by_id[m.pk][1]
+            m.completed_on = by_id[m.pk][0]
+            m.progress_percent = 100
+            m.overdue_since = None
+            m.version += 1
+        bulk_update_with_history(
+            measures, Measure, ["status", "result", "completed_on", "progress_percent", "overdue_since", "version"],
+            batch_size=1000, default_user=actor, default_change_reason=_("Imported as closed")[:100],
+        )
+        measures_changed()  # bulk_update sends no post_save
+        audit_record_many(actor=actor, events=(
+            {"action": "measure_changed", "obj": m,
+             "detail": {"status": m.status, "version": m.version, "note": _("Imported as closed")}}
+            for m in measures
+        ))
+    return len(measures) + len(pending)
+
+
+def measure_import_closed(
+    *, measure: Measure, actor: User, completed_on: datetime.date, result: str, expected_version: int | None = None
+) -> Measure:
+    """Close a measure that a ledger being imported records as completed, when the rectification
+    office confirms it: the close-out is recorded as approved by the office, with ``result`` saying
+    it was imported, so the history shows where the closure came from. No-op when already closed."""
+    with _locked(measure, expected_version) as m:
+        _require(is_rectification_office_for(actor, m), _("Only the rectification office can import a ledger."))
+        if m.status == S.CLOSED:
+            return m
+        if m.type == Measure.Type.ONGOING:
+            raise WorkflowError(_("Ongoing measures are never closed; keep reporting progress."), field="status")
+        now = timezone.now()
+        pending = m.closeouts.filter(stage__in=[CloseOut.Stage.PENDING_LEADER, CloseOut.Stage.PENDING_OFFICE]).update(
+            stage=CloseOut.Stage.APPROVED, office_decided_by=actor, office_decided_at=now
+        )
+        if not pending:
+            CloseOut.objects.create(
+                measure=m, requested_by=actor, requested_at=now, result=result, stage=CloseOut.Stage.APPROVED,
+                office_decided_by=actor, office_decided_at=now,
+            )
+        m.status = S.CLOSED
+        m.result = m.result or result
+        m.completed_on = completed_on
+        m.progress_percent = 100
+        m.overdue_since = None
+        _save(m, actor, _("Imported as closed"))
         return m

@@ -11,4 +11,6 @@ urlpatterns = [
     path("import/<int:review_pk>/", views.ledger_import_upload, name="ledger_import_upload"),
     path("import/<int:review_pk>/<str:token>/", views.ledger_import_preview, name="ledger_import_preview"),
     path("import/<int:review_pk>/<str:token>/cancel/", views.ledger_import_cancel, name="ledger_import_cancel"),
+    path("import/<int:review_pk>/<str:token>/status.json", views.ledger_import_status_json,
+         name="ledger_import_status_json"),
 ]

@@ -1,13 +1,12 @@
 """整改台账 pages: export (at once, or in the background with a status page), and import with a preview."""
 
-import uuid
 from pathlib import PurePath
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.core.files.storage import default_storage
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -16,13 +15,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from accounts.models import User
 from measures.forms import StyledForm
 from measures.selectors import reviews_visible_to
 from measures.workflow import is_office_for_court
 
 from . import ledgers
-from .imports import ledger_import
-from .models import LedgerExport
+from .imports import jobs, ledger_import
+from .models import LedgerExport, LedgerImport
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -102,7 +102,7 @@ class LedgerUploadForm(StyledForm):
         upload = self.cleaned_data["file"]
         if PurePath(upload.name).suffix.lower() != ".xlsx":
             raise forms.ValidationError(_("Upload an Excel workbook (.xlsx)."))
-        if upload.size > ledger_import.MAX_IMPORT_BYTES:
+        if upload.size > settings.LEDGER_IMPORT_MAX_BYTES:
             raise forms.ValidationError(_("The file is too large."))
         return upload
 
@@ -114,8 +114,12 @@ def _importable_review(request, review_pk):
     return review
 
 
-def _session_key(token: str) -> str:
-    return f"ledger_import_{token}"
+def _import_job(request, review_pk, token) -> LedgerImport:
+    review = _importable_review(request, review_pk)
+    try:
+        return LedgerImport.objects.select_related("review").get(review=review, token=token)
+    except (LedgerImport.DoesNotExist, ValidationError):
+        raise Http404 from None
 
 
 @login_required
@@ -123,70 +127,95 @@ def ledger_import_upload(request, review_pk):
     review = _importable_review(request, review_pk)
     form = LedgerUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        token = uuid.uuid4().hex
-        path = default_storage.save(f"imports/{token}.xlsx", form.cleaned_data["file"])
-        request.session[_session_key(token)] = {"review": review.pk, "path": path,
-                                                "name": form.cleaned_data["file"].name}
-        return redirect("ledger_import_preview", review_pk=review.pk, token=token)
+        job = jobs.ledger_import_upload(review=review, actor=request.user, upload=form.cleaned_data["file"])
+        return redirect("ledger_import_preview", review_pk=review.pk, token=job.token)
     return render(request, "reports/ledger_import.html", {"review": review, "form": form})
 
 
-def _mapping(data) -> dict[int, str]:
+def _options(data, stored: ledger_import.Options) -> ledger_import.Options:
+    """The office's choices from the preview form: column mapping, people, closing completed rows."""
     allowed = set(ledger_import.IMPORTED_FIELDS)
-    mapping = {}
+    mapping, people = {}, {}
     for name, value in data.items():
         if name.startswith("map_") and name[4:].isdigit() and (value in allowed or value == ""):
             mapping[int(name[4:])] = value
-    return mapping
+        elif name.startswith("person_") and value:
+            if value == ledger_import.CONTACT:
+                people[name[7:]] = value
+            elif value.isdigit():
+                people[name[7:]] = int(value)
+    return ledger_import.Options(
+        mapping=mapping or stored.mapping, people=people or stored.people,
+        close_completed=data.get("close_completed") == "1",
+    )
 
 
 @login_required
 def ledger_import_preview(request, review_pk, token):
-    """The dry run (GET, or POST to re-map columns) and the commit (POST with action=commit)."""
-    review = _importable_review(request, review_pk)
-    upload = request.session.get(_session_key(token))
-    if not upload or upload["review"] != review.pk or not default_storage.exists(upload["path"]):
-        raise Http404
-    mapping = _mapping(request.POST) if request.method == "POST" else {}
+    """The dry run (GET, or POST to re-map), the commit (POST action=commit), and the progress of a
+    long import committed in the background."""
+    job = _import_job(request, review_pk, token)
+    review = job.review
+    if job.status != LedgerImport.Status.UPLOADED:
+        return render(request, "reports/ledger_import_status.html", {"review": review, "job": job})
+    stored = jobs.options_of(job)
+    options = _options(request.POST, stored) if request.method == "POST" else stored
     if request.method == "POST" and request.POST.get("action") == "commit":
         try:
-            with default_storage.open(upload["path"], "rb") as source:
-                done = ledger_import.ledger_import_commit(
-                    review=review, actor=request.user, source=source, mapping=mapping
-                )
+            done = jobs.ledger_import_commit(job=job, actor=request.user, options=options)
         except ledger_import.LedgerImportError as error:
             preview = error.preview
             messages.error(request, _("Nothing was imported, because of the errors below."))
         else:
-            default_storage.delete(upload["path"])
-            del request.session[_session_key(token)]
+            if done is None:
+                return redirect("ledger_import_preview", review_pk=review.pk, token=job.token)
             messages.success(request, _("Ledger imported: %(created)d measures created, %(updated)d updated, "
                                         "%(unchanged)d unchanged.") % {
                 "created": done.created, "updated": done.updated, "unchanged": done.unchanged})
             return redirect("review_detail", pk=review.pk)
     else:
-        with default_storage.open(upload["path"], "rb") as source:
-            preview = ledger_import.ledger_import_preview(
-                review=review, actor=request.user, source=source, mapping=mapping
-            )
+        preview = jobs.ledger_import_preview(job=job, actor=request.user, options=options)
     field_choices = [(key, ledger_import.FIELD_LABELS[key]) for key in ledger_import.IMPORTED_FIELDS]
-    mappable = [c for c in preview.columns if c.header and (not c.recognised or c.index in mapping)]
+    mappable = [c for c in preview.columns if c.header and (not c.recognised or c.index in options.mapping)]
+    users = User.objects.filter(court_id=review.court_id, is_active=True).exclude(full_name="").order_by("full_name")
+    errors = [str(e) for e in preview.errors]
     return render(request, "reports/ledger_import.html", {
         "review": review,
-        "upload": upload,
+        "job": job,
         "preview": preview,
+        "options": options,
         "mappable": mappable,
         "field_choices": field_choices,
-        "shown_rows": [row for row in preview.rows if row.action != "unchanged"][:300],
-        "errors": [str(e) for e in preview.errors[:500]],
+        "users": users,
+        "people": [(person, options.people.get(person.name)) for person in preview.unknown_people.values()],
+        "background": len(preview.rows) > settings.LEDGER_IMPORT_SYNC_MAX_ROWS,
+        "shown_rows": [row for row in preview.rows if row.action != "unchanged"][:SHOWN_ROWS],
+        "errors": errors[:SHOWN_ERRORS],
+        "errors_total": len(errors),
+        "warnings": [str(w) for w in preview.warnings[:SHOWN_ERRORS]],
+        "warnings_total": len(preview.warnings),
+    })
+
+
+SHOWN_ROWS = 300
+SHOWN_ERRORS = 500
+
+
+@login_required
+def ledger_import_status_json(request, review_pk, token):
+    job = _import_job(request, review_pk, token)
+    return JsonResponse({
+        "status": job.status, "status_display": job.get_status_display(), "progress": job.progress,
+        "result": job.result, "error": job.error,
     })
 
 
 @login_required
 @require_POST
 def ledger_import_cancel(request, review_pk, token):
-    review = _importable_review(request, review_pk)
-    upload = request.session.pop(_session_key(token), None)
-    if upload and upload["review"] == review.pk:
-        default_storage.delete(upload["path"])
-    return redirect("review_detail", pk=review.pk)
+    job = _import_job(request, review_pk, token)
+    uploaded = job.status == LedgerImport.Status.UPLOADED
+    jobs.ledger_import_cancel(job=job)
+    if uploaded:
+        return redirect("review_detail", pk=job.review_id)
+    return redirect("ledger_import_preview", review_pk=job.review_id, token=job.token)

@@ -7,7 +7,6 @@ queued — on commit, so the worker never looks for a row that is not there yet 
 MEDIA_ROOT/exports, reporting progress on the row as it goes.
 """
 
-import datetime
 import logging
 import tempfile
 from dataclasses import dataclass
@@ -32,12 +31,14 @@ from measures.selectors import measures_visible_to, reviews_visible_to
 
 from .exports.ledger import LedgerExporter, ledger_title
 from .models import LedgerExport
+from .runlock import job_lock
 
 logger = logging.getLogger(__name__)
 
-# A worker that died mid-export leaves its row "running"; after this long another run may claim it
-# (the broker redelivers an unacknowledged task after its visibility timeout, one hour).
-STALE_RUNNING = datetime.timedelta(hours=1)
+# The runner of an export holds this advisory lock (reports.runlock): a worker that died mid-export
+# has lost it, so its row "running" may be claimed again by the redelivered task at once, and
+# reports.imports.jobs.ledger_jobs_reclaim marks it failed within a minute if nothing does.
+EXPORT_LOCK = "ledger_export"
 
 
 class LedgerError(Exception):
@@ -149,15 +150,12 @@ def _enqueue(export_id: int) -> None:
 
 
 def _claim(export_id: int) -> bool:
-    """The conditional UPDATE is the lock: a second worker (a redelivered task) finds nothing to do."""
-    now = timezone.now()
-    claimable = Q(status=LedgerExport.Status.QUEUED) | Q(
-        status=LedgerExport.Status.RUNNING, started_at__lt=now - STALE_RUNNING
-    )
+    """Called with the export's lock held: a row still "running" has no live runner (it died), so
+    it may be claimed again; the conditional UPDATE makes the claim, and a done export stays done."""
     return bool(
-        LedgerExport.objects.filter(claimable, pk=export_id).update(
-            status=LedgerExport.Status.RUNNING, started_at=now, progress=0
-        )
+        LedgerExport.objects.filter(
+            pk=export_id, status__in=[LedgerExport.Status.QUEUED, LedgerExport.Status.RUNNING]
+        ).update(status=LedgerExport.Status.RUNNING, started_at=timezone.now(), progress=0)
     )
 
 
@@ -167,8 +165,13 @@ def ledger_export_run(*, export_id: int) -> LedgerExport:
     Runs outside a transaction on purpose: the progress updates must be visible to the status page
     while the rows stream through a server-side cursor.
     """
-    if not _claim(export_id):
-        return LedgerExport.objects.get(pk=export_id)
+    with job_lock(EXPORT_LOCK, export_id) as held:
+        if not held or not _claim(export_id):
+            return LedgerExport.objects.get(pk=export_id)
+        return _run(export_id)
+
+
+def _run(export_id: int) -> LedgerExport:
     export = LedgerExport.objects.select_related("requested_by__court").get(pk=export_id)
     last = {"percent": -1}
 

@@ -143,3 +143,6 @@ class BurndownRun(models.Model):
 
     def __str__(self) -> str:
         return f"through {self.through}: {self.rows} rows"
+
+
+from .imports.models import LedgerImport  # noqa: E402,F401  (the import's model lives with the import)
