@@ -1,15 +1,21 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.templatetags.static import static
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
+from django.views.generic import RedirectView
+
+from audit.forms import LoginForm
 
 admin.site.site_header = _("Zhenggaitong administration")
 admin.site.site_title = _("Zhenggaitong")
 admin.site.index_title = _("Rectification data")
 
 urlpatterns = [
+    # Browsers ask for /favicon.ico whatever the page says (downloads, the API's JSON): the static file.
+    path("favicon.ico", RedirectView.as_view(url=static("img/favicon.ico"), permanent=True)),
     path("admin/", admin.site.urls),
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True, authentication_form=LoginForm), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("setup/measures/", include("measures.setup_urls")),

@@ -60,6 +60,19 @@ def my_measures(request):
     )
     query = request.GET.copy()
     query.pop("after", None)
+
+    def tile_link(**params) -> str:
+        # The current filters plus the tile's own: the list it opens is exactly the rows it counts.
+        linked = query.copy()
+        for key, value in params.items():
+            linked[key] = value
+        return "?" + linked.urlencode()
+
+    tile_links = {
+        "total": tile_link(closed="1"), "overdue": tile_link(light="red"), "due_soon": tile_link(light="yellow"),
+        "closeout_requested": tile_link(status=Measure.Status.CLOSEOUT_REQUESTED),
+        "closed": tile_link(status=Measure.Status.CLOSED),
+    }
     return render(
         request,
         "measures/my_measures.html",
@@ -67,6 +80,7 @@ def my_measures(request):
             "filter": measure_filter,
             "page": page,
             "counts": selectors.measure_counts(filtered),
+            "tile_links": tile_links,
             "query": query.urlencode(),
             "can_bulk": request.user.has_role("department_head", "rectification_office"),
             "include_closed": include_closed,
