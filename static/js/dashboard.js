@@ -57,10 +57,16 @@
     title: empty(depts),
     tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
     legend: { top: 0 },
-    grid: { left: 8, right: 24, top: 48, bottom: 8, containLabel: true },
+    grid: { left: 8, right: 24, top: 48, bottom: 40, containLabel: true },
+    // Two measures on two axes: the completion rate on a 0–100% axis (top), the overdue count on a
+    // count axis (bottom) whose scale is the largest department's number of measures to close, so one
+    // overdue measure is a short bar, not a full-width one.
     xAxis: [
-      { type: "value", name: L.rate, max: 100, position: "top", nameLocation: "middle", nameGap: 22 },
-      { type: "value", name: L.overdue, minInterval: 1, position: "bottom", show: false },
+      { type: "value", name: L.rate, min: 0, max: 100, position: "top", nameLocation: "middle", nameGap: 22,
+        axisLabel: { formatter: "{value}%" } },
+      { type: "value", name: L.overdue, min: 0, minInterval: 1, position: "bottom", nameLocation: "middle",
+        nameGap: 22, max: Math.max(1, ...depts.map((d) => Math.max(d.closable || 0, d.overdue || 0))),
+        splitLine: { show: false }, axisLabel: { color: "#c62828" }, nameTextStyle: { color: "#c62828" } },
     ],
     yAxis: { type: "category", inverse: true, data: depts.map((d) => d.name), axisLabel: { width: 120, overflow: "truncate" } },
     series: [
@@ -76,8 +82,10 @@
   draw("chart-burndown", {
     title: empty(data.burndown.days),
     tooltip: { trigger: "axis" },
-    grid: { left: 8, right: 24, top: 24, bottom: 8, containLabel: true },
-    xAxis: { type: "category", data: data.burndown.days, boundaryGap: false },
+    // The first and last date labels align inward: centred on the plot's edge they were cut ("025-12-01").
+    grid: { left: 16, right: 24, top: 24, bottom: 8, containLabel: true },
+    xAxis: { type: "category", data: data.burndown.days, boundaryGap: false,
+             axisLabel: { alignMinLabel: "left", alignMaxLabel: "right" } },
     yAxis: { type: "value", minInterval: 1 },
     series: [{ name: L.open, type: "line", areaStyle: { opacity: 0.15 }, itemStyle: { color: "#b71c1c" },
                symbolSize: 8,
