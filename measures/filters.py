@@ -92,7 +92,7 @@ class MeasureFilter(django_filters.FilterSet):
                 choices=blank + [(d.pk, d.label) for d in departments]
             )
         for field in self.form.fields.values():
-            css = "form-select" if hasattr(field, "choices") else "form-control"
+            css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
             field.widget.attrs.setdefault("class", f"{css} {css}-sm")
 
     def filter_light(self, queryset, name, value):
