@@ -14,6 +14,8 @@ from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext, gettext_noop
 
+from measures.models import Measure
+
 register = template.Library()
 
 # The sentences measures.workflow passes to _save(); keep in step with it (tests/measures/test_display.py).
@@ -63,3 +65,12 @@ def history_reason(reason: str | None) -> str:
         if match:
             return gettext(msgid) % match.groupdict() if match.groupdict() else gettext(msgid)
     return reason
+
+
+@register.filter
+def status_label(code: str) -> str:
+    """A measure status code (as stored in a bulletin's snapshot) in the reader's language."""
+    try:
+        return Measure.Status(code).label
+    except ValueError:
+        return code

@@ -20,6 +20,7 @@
     return chart;
   }
 
+  const niceMax = (n) => (n <= 5 ? n : Math.ceil(n / 5) * 5);  // ticks that do not crowd the last one
   const narrow = (id) => (document.getElementById(id) || { clientWidth: 1000 }).clientWidth < 480;
   const empty = (items) => (items.length ? undefined : { text: "—", left: "center", top: "middle" });
 
@@ -69,7 +70,7 @@
       { type: "value", name: L.rate, min: 0, max: 100, position: "top", nameLocation: "middle", nameGap: 22,
         axisLabel: { formatter: "{value}%" } },
       { type: "value", name: L.overdue, min: 0, minInterval: 1, position: "bottom", nameLocation: "middle",
-        nameGap: 22, max: Math.max(1, ...depts.map((d) => Math.max(d.closable || 0, d.overdue || 0))),
+        nameGap: 22, max: niceMax(Math.max(1, ...depts.map((d) => Math.max(d.closable || 0, d.overdue || 0)))),
         splitLine: { show: false }, axisLabel: { color: "#c62828" }, nameTextStyle: { color: "#c62828" } },
     ],
     yAxis: { type: "category", inverse: true, data: depts.map((d) => d.name), axisLabel: { width: 120, overflow: "truncate" } },

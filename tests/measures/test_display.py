@@ -7,8 +7,10 @@ import re
 
 import pytest
 from django.urls import reverse
+from django.utils import dateformat, timezone, translation
 
 from measures import workflow
+from reports import bulletins
 from reports.models import LedgerExport
 from tests import factories as f
 
@@ -196,3 +198,20 @@ def test_the_favicon_is_served_from_the_static_files(client):
     assert 'rel="icon"' in html
 
 
+
+
+def test_in_english_a_bulletin_page_shows_statuses_and_its_date_in_english(client, org, measure, drive):
+    drive.in_progress(measure)
+    today = timezone.localdate()
+    bulletin = bulletins.bulletin_generate(
+        review=measure.review, actor=org.office, period_start=today.replace(day=1), period_end=today,
+    )
+    with translation.override("en"):
+        as_of = dateformat.format(today, "N j, Y")
+    client.force_login(org.discipline)
+    client.cookies["django_language"] = "en"
+
+    html = client.get(reverse("bulletin_detail", args=[bulletin.pk])).content.decode()
+
+    assert "(In progress" in html and "推进中" not in html
+    assert f"as of {as_of}" in html
