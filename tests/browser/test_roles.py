@@ -190,6 +190,15 @@ def test_rectification_office_decides_an_extension_and_opens_the_bulletins(walk,
     assert w.page.locator("form button", has_text="拟稿").count() == 1  # the office drafts them here
     w.open("/my/", "my")
     w.tile_opens_its_rows("closed")
+    if viewport == "desktop":  # English at 1280 px: the navbar on one line, the language box whole
+        w.page.set_viewport_size({"width": 1280, "height": 900})
+        with w.page.expect_navigation():
+            w.page.select_option("[data-testid=language]", "en")
+        w.check("english-1280")
+        assert w.page.locator(".app-navbar").bounding_box()["height"] < 70
+        box = w.page.evaluate("(() => { const s = document.querySelector('[data-testid=language]');"
+                              " return [s.scrollWidth, s.clientWidth]; })()")
+        assert box[0] <= box[1], box
 
 
 @pytest.mark.parametrize("viewport", ["desktop", "phone"])
