@@ -173,7 +173,11 @@ def test_leader_signs_a_close_out_and_reads_the_dashboard(walk, court, viewport)
     )
     (rate_name, rate_max, _), (count_name, count_max, count_shown) = axes
     assert rate_max == 100 and count_shown is not False and count_max >= 4  # counts on their own count axis
-    w.tile_opens_its_rows("overdue")
+    keys = ["overdue"] if viewport == "phone" else [
+        "measures", "closed", "in-progress", "closeout-requested", "not-started", "overdue", "due-soon"]
+    for key in keys:  # every measure tile on the dashboard opens a list of exactly that many rows
+        w.open("/dashboard/", f"dashboard-{key}")
+        w.tile_opens_its_rows(key)
 
 
 @pytest.mark.parametrize("viewport", ["desktop", "phone"])
