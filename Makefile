@@ -20,11 +20,19 @@ node_modules/.installed: package.json package-lock.json
 
 assets: node_modules/.installed
 
-# Debian's chromium for the browser tests (Playwright's own download does not work offline),
-# and a CJK font so Chinese does not render as empty boxes in screenshots and PDFs.
+# What the suite needs from Debian on a fresh machine, installed here rather than by hand:
+# chromium for the browser tests (Playwright's own download does not work offline), a CJK font so
+# Chinese does not render as empty boxes in screenshots and PDFs, and nginx for tests/deploy/test_nginx.py.
+# policy-rc.d keeps apt from starting nginx as a service on this machine; the tests run their own.
+SYSTEM_DEPS := chromium fonts-noto-cjk nginx-light
 browser-deps:
-	@if ! command -v chromium >/dev/null || ! fc-list 2>/dev/null | grep -qi "noto.*cjk"; then \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	@if ! command -v chromium >/dev/null || ! fc-list 2>/dev/null | grep -qi "noto.*cjk" \
+		|| ! { command -v nginx >/dev/null || test -x /usr/sbin/nginx; }; then \
+		if [ "$$(id -u)" != 0 ]; then echo "run as root, or install: $(SYSTEM_DEPS)"; exit 1; fi; \
+		created=; if [ ! -e /usr/sbin/policy-rc.d ]; then printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d; \
+			chmod +x /usr/sbin/policy-rc.d; created=1; fi; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSTEM_DEPS) >/dev/null; \
+		status=$$?; if [ -n "$$created" ]; then rm -f /usr/sbin/policy-rc.d; fi; exit $$status; \
 	fi
 
 setup: $(VENV)/.installed assets

@@ -19,7 +19,7 @@ closed             progress with evidence → close-out → leader → office
 closed_extended    an approved extension to ``ext_to`` first, then closed
 closed_returned    the office returns the first close-out; evidence is added, then closed
 ongoing            长期坚持: progress reports only (status 持续推进)
-relapsed           closed, then the look-back finds a relapse and reopens it; extended to ``ext_to``
+relapsed           closed, then the look-back finds a relapse and reopens it with the new deadline ``ext_to``
 in_progress        progress reported (green, yellow or red by its deadline)
 not_started        nothing yet
 closeout_leader    close-out awaiting the responsible leader

@@ -57,6 +57,17 @@ class DecisionForm(VersionedForm):
     note = forms.CharField(label=_("Note or reason"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
+class LookBackForm(StyledForm):
+    outcome = forms.ChoiceField(
+        label=_("Outcome"), widget=forms.RadioSelect(attrs={"class": "form-check-input me-1"}),
+        choices=[("held", _("Held: the rectification stayed in place")), ("relapsed", _("Relapsed: reopen it"))],
+    )
+    note = forms.CharField(label=_("What the look-back found"), required=False,
+                           widget=forms.Textarea(attrs={"rows": 2}))
+    new_deadline = forms.DateField(label=_("New deadline (for a relapse)"), required=False,
+                                   widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+
+
 class ExtensionDecisionForm(StyledForm):
     decision = forms.ChoiceField(choices=[("approve", _("Approve")), ("reject", _("Reject"))])
     note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))

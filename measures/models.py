@@ -466,3 +466,28 @@ class Instruction(models.Model):
 
     def __str__(self):
         return self.text[:60]
+
+
+class CalendarDay(models.Model):
+    """One day of the statutory calendar kept by the system administrator: a holiday (放假) or a make-up
+    working day (调休上班).
+
+    chinese-calendar ships the State Council's schedule year by year, and the next year's is announced
+    only late in the year before. Once a year has any row here, this table is that year's calendar:
+    its listed days are as stated and every other day is Monday to Friday. Listed days also override
+    the package for a year it knows (a correction, e.g. a local holiday).
+    """
+
+    day = models.DateField(_("date"), unique=True)
+    is_working_day = models.BooleanField(
+        _("working day"), default=False, help_text=_("Tick for a make-up working day (调休), leave empty for a holiday.")
+    )
+    name = models.CharField(_("name"), max_length=50, blank=True, help_text=_("e.g. 春节, 国庆节, 调休上班"))
+
+    class Meta:
+        verbose_name = _("statutory calendar day")
+        verbose_name_plural = _("statutory calendar")
+        ordering = ["day"]
+
+    def __str__(self):
+        return f"{self.day:%Y-%m-%d} {self.name}"

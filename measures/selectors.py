@@ -192,3 +192,16 @@ def prompts_for(user: User):
     if user.department_id:
         return prompts.filter(receipts__department_id=user.department_id)
     return prompts.none()
+
+
+def lookbacks_due(user: User):
+    """回头看 that the rectification office must record: pending ones of its court tree, due first."""
+    from .models import LookBack
+
+    if not user.has_role(Role.RECTIFICATION_OFFICE):
+        return LookBack.objects.none()
+    return (
+        LookBack.objects.filter(outcome=LookBack.Outcome.PENDING, measure__in=measures_visible_to(user))
+        .select_related("measure__lead_department", "measure__review", "measure__problem")
+        .order_by("due_on", "id")
+    )

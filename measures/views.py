@@ -5,6 +5,7 @@ from urllib.parse import quote
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -28,10 +29,11 @@ from .forms import (
     ExtensionDecisionForm,
     ExtensionForm,
     InstructionForm,
+    LookBackForm,
     ProgressForm,
     PromptForm,
 )
-from .models import Evidence, Extension, Measure
+from .models import Evidence, Extension, LookBack, Measure, local_today
 from .pagination import keyset_page
 from .services import measures_bulk_apply
 from .templatetags.measure_display import history_reason
@@ -165,6 +167,12 @@ def _render_measure(request, measure, status=200, **forms):
         "can_instruct": instructions.can_instruct(user),
         "instruction_form": forms.get("instruction_form") or InstructionForm(),
     }
+    pending_lookback = next((lb for lb in measure.lookbacks.all() if lb.outcome == LookBack.Outcome.PENDING), None)
+    context["pending_lookback"] = pending_lookback
+    context["can_record_lookback"] = pending_lookback is not None and workflow.is_rectification_office_for(
+        user, measure
+    )
+    context["lookback_form"] = forms.get("lookback_form") or LookBackForm()
     pending = next((c for c in measure.closeouts.all() if c.is_pending), None)
     context["pending_closeout"] = pending
     context["can_decide"] = pending is not None and (
@@ -287,6 +295,31 @@ def extension_decide(request, pk):
     else:
         messages.error(request, form.errors.as_text())
     return _back(request, "approvals")
+
+
+@login_required
+@require_POST
+def measure_lookback(request, pk):
+    def action(measure, data):
+        pending = measure.lookbacks.filter(outcome=LookBack.Outcome.PENDING).order_by("due_on").first()
+        if pending is None:
+            raise workflow.WorkflowError(_("This measure has no look-back due."))
+        workflow.measure_record_lookback(
+            lookback=pending, actor=request.user, outcome=data["outcome"], note=data["note"],
+            new_deadline=data["new_deadline"],
+        )
+        messages.success(request, _("Look-back recorded."))
+
+    return _run(request, pk, LookBackForm, "lookback_form", action)
+
+
+@login_required
+def lookback_list(request):
+    """回头看: the office's list of look-backs due, each recorded on its measure's page."""
+    if not request.user.has_role("rectification_office"):
+        raise PermissionDenied
+    return render(request, "measures/lookbacks.html",
+                  {"lookbacks": selectors.lookbacks_due(request.user), "today": local_today()})
 
 
 @login_required

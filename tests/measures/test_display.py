@@ -215,3 +215,15 @@ def test_in_english_a_bulletin_page_shows_statuses_and_its_date_in_english(clien
 
     assert "(In progress" in html and "推进中" not in html
     assert f"as of {as_of}" in html
+
+
+def test_every_sentence_the_workflow_writes_into_the_history_is_shown_in_the_readers_language():
+    """measure_display.WORKFLOW_REASONS must list each reason measures/workflow.py passes to _save()."""
+    from pathlib import Path
+
+    from measures import workflow as workflow_module
+    from measures.templatetags.measure_display import WORKFLOW_REASONS
+
+    source = Path(workflow_module.__file__).read_text()
+    written = set(re.findall(r'_save\(m, actor, (?:note or )?_\("([^"]+)"\)', source))
+    assert written and written <= set(WORKFLOW_REASONS), written - set(WORKFLOW_REASONS)

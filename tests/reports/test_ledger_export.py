@@ -3,7 +3,6 @@ every export recorded, large ones in the background."""
 
 import datetime
 import io
-import os
 import subprocess
 import sys
 import time
@@ -18,6 +17,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from courtreform.childenv import child_env
 from measures.models import Measure
 from reports import ledgers, tasks
 from reports.exports.base import safe_cell
@@ -274,15 +274,7 @@ def test_list_and_review_pages_offer_the_export(client, org, ledger_review):
 @pytest.fixture
 def worker():
     queue = f"test-ledger-{uuid.uuid4().hex[:8]}"
-    db = connection.settings_dict
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"postgresql://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
-        "REDIS_URL": settings.CELERY_BROKER_URL,
-        "CELERY_TASK_ALWAYS_EAGER": "0",
-        "DEMO": "1",
-        "EVIDENCE_ROOT": str(settings.MEDIA_ROOT),
-    }
+    env = child_env(REDIS_URL=settings.CELERY_BROKER_URL, CELERY_TASK_ALWAYS_EAGER="0", DEMO="1")
     proc = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "courtreform", "worker", "-Q", queue, "--pool=solo",
          "--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "WARNING"],

@@ -395,7 +395,8 @@ class DemoBuilder:
         )
         self.later(Extension, extension.pk, decided_at=when)
 
-    def lookback(self, t: Track, *, relapse: bool = False) -> datetime.date | None:
+    def lookback(self, t: Track, *, relapse: bool = False, new_deadline: datetime.date | None = None
+                 ) -> datetime.date | None:
         """回头看 on the date the scheduled scan would pick (close-out + the review's months)."""
         due = add_months(t.completed_on, t.measure.review.lookback_months)
         if due > self.today:
@@ -409,7 +410,7 @@ class DemoBuilder:
         workflow.measure_record_lookback(
             lookback=lookback, actor=t.office,
             outcome=LookBack.Outcome.RELAPSED if relapse else LookBack.Outcome.HELD,
-            note=data.LOOKBACK_RELAPSE if relapse else data.LOOKBACK_HELD,
+            note=data.LOOKBACK_RELAPSE if relapse else data.LOOKBACK_HELD, new_deadline=new_deadline,
         )
         self.later(LookBack, lookback.pk, checked_at=when)
         return when.date()
@@ -450,8 +451,7 @@ class DemoBuilder:
                 self.progress(t, start + D(days=span // 4), 30, "start", files=False)
             close(due, start + D(days=max(1, span // 4)), returned=plan == "closed_returned")
             if plan == "relapsed":
-                reopened = self.lookback(t, relapse=True)
-                self.extension(t, self.day(t.spec["ext_to"]), self.today - D(days=20), self.today - D(days=18))
+                reopened = self.lookback(t, relapse=True, new_deadline=self.day(t.spec["ext_to"]))
                 self.progress(t, max(reopened + D(days=1), self.today - D(days=6)), 60, "middle", step=4)
             else:
                 self.lookback(t)
