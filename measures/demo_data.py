@@ -30,6 +30,7 @@ extension_rejected an extension request the office refused; the measure stays ov
 """
 
 import datetime
+import re
 
 DEMO_PASSWORD = "Demo@2026zg"
 
@@ -887,3 +888,9 @@ EXTENSION_REASON = "涉及多部门协调和上级审批，需延长整改时限
 EXTENSION_REJECTION = "理由不充分，责任追究须按期落实，不予延期。"
 LOOKBACK_HELD = "回头看检查：整改成效巩固，未发现反弹。"
 LOOKBACK_RELAPSE = "回头看检查：2个诉讼服务站挂牌后未实际运行，问题反弹。"
+
+
+# 制度成果: a 《…》 named in a measure's text or result is a rule the court adopted, unless it is a bulletin, a
+# request or a law of a higher body.
+RULE_NAME = re.compile(r"《([^《》]{2,60})》")
+RULE_NOT_OURS = ("通报", "请示", "民法典", "条例", "全省")

@@ -59,7 +59,7 @@ class DecisionForm(VersionedForm):
 
 class LookBackForm(StyledForm):
     outcome = forms.ChoiceField(
-        label=_("Outcome"), widget=forms.RadioSelect(attrs={"class": "form-check-input me-1"}),
+        label=_("Outcome"), widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
         choices=[("held", _("Held: the rectification stayed in place")), ("relapsed", _("Relapsed: reopen it"))],
     )
     note = forms.CharField(label=_("What the look-back found"), required=False,
@@ -108,3 +108,30 @@ class InstructionForm(StyledForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["on_problem"].widget.attrs["class"] = "form-check-input"
+
+
+class RuleForm(StyledForm):
+    """登记制度成果 from a measure's page: the measure itself is always linked; its problem's other measures and the
+    problem itself can be ticked as well."""
+
+    name = forms.CharField(label=_("Rule"), max_length=200, help_text=_("e.g. 《案款发放管理规定》"))
+    document_number = forms.CharField(label=_("Document number"), max_length=100, required=False)
+    adopted_on = forms.DateField(label=_("Adopted on"),
+                                 widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    issuing_department = forms.ModelChoiceField(label=_("Issuing department"), queryset=None, required=False,
+                                                empty_label=_("(the court)"))
+    other_measures = forms.ModelMultipleChoiceField(
+        label=_("Other measures of this problem it answers"), queryset=None, required=False,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
+    )
+    on_problem = forms.BooleanField(label=_("Also link it to the problem"), required=False, initial=True,
+                                    widget=forms.CheckboxInput(attrs={"class": "form-check-input"}))
+    file = forms.FileField(label=_("The rule's document"), required=False)
+
+    def __init__(self, *args, measure, **kwargs):
+        super().__init__(*args, **kwargs)
+        from accounts.models import Department
+
+        self.fields["issuing_department"].queryset = Department.objects.filter(court_id=measure.review.court_id)
+        self.fields["other_measures"].queryset = Measure.objects.filter(problem_id=measure.problem_id).exclude(
+            pk=measure.pk).order_by("order", "id")

@@ -24,6 +24,7 @@ from .exports.base import CellStyles, SafeWorkbook, safe_cell
 PHRASES = {
     "title": "关于{review}整改情况的通报",
     "number": "第{number}期",
+    "draft": "（草稿）",
     "issuer": "{court}整改工作领导小组办公室",
     "overview": "一、整改工作总体情况",
     "overview_text": (
@@ -134,7 +135,7 @@ def render_docx(bulletin) -> bytes:
     section.top_margin, section.bottom_margin = Mm(37), Mm(35)
     section.left_margin, section.right_margin = Mm(28), Mm(26)
 
-    _paragraph(doc, PHRASES["number"].format(number=bulletin.number), size=16, align=WD_ALIGN_PARAGRAPH.CENTER,
+    _paragraph(doc, (PHRASES["number"].format(number=bulletin.number) if bulletin.number else PHRASES["draft"]), size=16, align=WD_ALIGN_PARAGRAPH.CENTER,
                indent=False)
     subject = s["review"]["title"]
     if subject.endswith("整改"):  # "…反馈意见整改" → "关于…反馈意见整改情况的通报", not "整改整改"

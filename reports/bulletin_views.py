@@ -21,9 +21,14 @@ from . import bulletin_render, bulletins
 from .models import Bulletin
 
 
+def _date_input():
+    # <input type="date"> only shows a value written as yyyy-MM-dd, whatever the page's language.
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
 class GenerateForm(StyledForm):
-    period_start = forms.DateField(label=gettext_lazy("Period from"), widget=forms.DateInput(attrs={"type": "date"}))
-    period_end = forms.DateField(label=gettext_lazy("Period to"), widget=forms.DateInput(attrs={"type": "date"}))
+    period_start = forms.DateField(label=gettext_lazy("Period from"), widget=_date_input())
+    period_end = forms.DateField(label=gettext_lazy("Period to"), widget=_date_input())
 
 
 def _bulletins_for(user):
@@ -47,7 +52,7 @@ def bulletin_list(request, review_pk):
             except bulletins.BulletinError as error:
                 form.add_error(error.field if error.field in form.fields else None, error.message)
             else:
-                messages.success(request, _("Bulletin No. %(n)d drafted.") % {"n": bulletin.number})
+                messages.success(request, _("%(label)s drafted.") % {"label": bulletin.label})
                 return redirect("bulletin_detail", pk=bulletin.pk)
     return render(request, "reports/bulletin_list.html", {
         "review": review, "bulletins": review.bulletins.all(), "form": form if can_generate else None,
@@ -70,8 +75,13 @@ def bulletin_detail(request, pk):
 @require_POST
 def bulletin_advance(request, pk):
     bulletin = get_object_or_404(_bulletins_for(request.user), pk=pk)
+    to = request.POST.get("to", "")
+    if to == Bulletin.Status.PUBLISHED and request.POST.get("confirm") != "1":
+        messages.error(request, _("Tick the confirmation before publishing: a published bulletin takes the next "
+                                  "number and can no longer be changed."))
+        return redirect("bulletin_detail", pk=pk)
     try:
-        bulletins.bulletin_advance(bulletin=bulletin, actor=request.user, to=request.POST.get("to", ""))
+        bulletins.bulletin_advance(bulletin=bulletin, actor=request.user, to=to)
         messages.success(request, _("Bulletin status updated."))
     except bulletins.BulletinError as error:
         messages.error(request, error.message)
@@ -81,7 +91,7 @@ def bulletin_advance(request, pk):
 @login_required
 def bulletin_download(request, pk, fmt):
     bulletin = get_object_or_404(_bulletins_for(request.user), pk=pk)
-    name = f"整改通报第{bulletin.number}期"
+    name = f"整改通报第{bulletin.number}期" if bulletin.number else f"整改通报（草稿）{bulletin.period_end:%Y%m%d}"
     if fmt == "docx":
         content = bulletin_render.render_docx(bulletin)
         mime = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"

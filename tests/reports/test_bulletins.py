@@ -6,7 +6,7 @@ import threading
 
 import pytest
 import time_machine
-from django.db import connection
+from django.db import connection, transaction
 from docx import Document
 from docx.oxml.ns import qn
 from openpyxl import load_workbook
@@ -54,17 +54,71 @@ def test_a_bulletin_states_the_data_as_it_stood_at_the_end_of_its_period(monthly
     assert june.snapshot["in_progress"][0]["expected"] == "2026-06-20"
 
 
-def test_numbers_follow_on_without_gaps_and_a_regenerated_period_keeps_its_number(monthly_review):
+def publish(bulletin, office):
+    bulletins.bulletin_advance(bulletin=bulletin, actor=office, to="reviewed")
+    return bulletins.bulletin_advance(bulletin=bulletin, actor=office, to="published")
+
+
+def test_a_draft_has_no_number_and_a_regenerated_period_is_a_new_version(monthly_review):
     review, *_ = monthly_review
     with at(datetime.date(2026, 7, 2)):
-        first = bulletins.bulletin_generate(review=review, period_start=datetime.date(2026, 5, 1), period_end=MAY_END)
-        second = bulletins.bulletin_generate(review=review, period_start=datetime.date(2026, 6, 1), period_end=JUNE_END)
+        june = bulletins.bulletin_generate(review=review, period_start=datetime.date(2026, 6, 1), period_end=JUNE_END)
         again = bulletins.bulletin_generate(review=review, period_start=datetime.date(2026, 6, 1), period_end=JUNE_END)
         redo = bulletins.bulletin_generate(review=review, period_start=datetime.date(2026, 6, 1), period_end=JUNE_END,
                                            regenerate=True)
-    assert (first.number, second.number) == (1, 2)
-    assert again.pk == second.pk
-    assert (redo.number, redo.version) == (2, 2)
+    assert june.number is None and again.pk == june.pk
+    assert (redo.number, redo.version) == (None, 2)
+
+
+def test_numbers_are_given_at_publishing_so_the_published_series_has_no_gaps(monthly_review, org):
+    """BUG: numbers were taken when drafted, so publishing drafts 1 and 3 gave the series 第1期, 第3期."""
+    review, *_ = monthly_review
+    with at(datetime.date(2026, 8, 2)):
+        may = bulletins.bulletin_generate(review=review, period_start=datetime.date(2026, 5, 1), period_end=MAY_END)
+        bulletins.bulletin_generate(review=review, period_start=datetime.date(2026, 6, 1), period_end=JUNE_END)
+        july = bulletins.bulletin_generate(review=review, period_start=datetime.date(2026, 7, 1),
+                                           period_end=datetime.date(2026, 7, 31))
+        may, july = publish(may, org.office), publish(july, org.office)
+
+    assert (may.number, july.number) == (1, 2)
+    assert [b.label for b in Bulletin.objects.filter(number__isnull=False).order_by("number")] == ["第1期", "第2期"]
+
+
+def test_an_earlier_period_cannot_be_published_after_a_later_one(monthly_review, org):
+    """BUG: a July bulletin drafted later than August's became 第4期 after 第3期: the series left period order."""
+    review, *_ = monthly_review
+    with at(datetime.date(2026, 7, 2)):
+        may = bulletins.bulletin_generate(review=review, period_start=datetime.date(2026, 5, 1), period_end=MAY_END)
+        june = bulletins.bulletin_generate(review=review, period_start=datetime.date(2026, 6, 1), period_end=JUNE_END)
+        publish(june, org.office)
+        bulletins.bulletin_advance(bulletin=may, actor=org.office, to="reviewed")
+        with pytest.raises(bulletins.BulletinError) as refused:
+            bulletins.bulletin_advance(bulletin=may, actor=org.office, to="published")
+
+    may.refresh_from_db()
+    assert refused.value.field == "status" and (may.status, may.number) == ("reviewed", None)
+
+
+def test_a_published_bulletin_cannot_be_changed_or_deleted_even_with_sql(monthly_review, org):
+    review, *_ = monthly_review
+    with at(datetime.date(2026, 7, 2)):
+        june = publish(bulletins.bulletin_generate(review=review, period_start=datetime.date(2026, 6, 1),
+                                                   period_end=JUNE_END), org.office)
+    for statement in ("UPDATE reports_bulletin SET snapshot = '{}'::jsonb WHERE id = %s",
+                      "UPDATE reports_bulletin SET number = 7 WHERE id = %s",
+                      "DELETE FROM reports_bulletin WHERE id = %s"):
+        with pytest.raises(Exception, match="is final"), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(statement, [june.pk])
+    june.refresh_from_db()
+    assert june.number == 1 and june.snapshot["totals"]["measures"] == 2
+
+
+def test_a_review_with_nothing_left_to_close_stops_producing_bulletins(monthly_review, drive):
+    review, closed, open_one = monthly_review
+    with at(datetime.date(2026, 6, 15)):
+        drive.closed(open_one)
+    with at(datetime.date(2026, 8, 3)):
+        assert bulletins.bulletins_generate_due() == []
 
 
 def test_the_monthly_schedule_makes_one_bulletin_per_period_however_often_it_runs(monthly_review):
@@ -73,7 +127,7 @@ def test_the_monthly_schedule_makes_one_bulletin_per_period_however_often_it_run
         assert len(bulletins.bulletins_generate_due()) == 1
         assert bulletins.bulletins_generate_due() == []
     bulletin = Bulletin.objects.get()
-    assert (bulletin.period_start, bulletin.period_end, bulletin.number) == (datetime.date(2026, 6, 1), JUNE_END, 1)
+    assert (bulletin.period_start, bulletin.period_end, bulletin.number) == (datetime.date(2026, 6, 1), JUNE_END, None)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -108,12 +162,10 @@ def test_the_office_reviews_then_publishes_and_a_published_bulletin_never_change
         workflow.measure_report_progress(measure=open_one, actor=org.staff_a, note="七月已推进", percent=60)
     b.refresh_from_db()
     assert b.status == "published" and b.snapshot == frozen
-    with at(datetime.date(2026, 7, 5)):
-        v2 = bulletins.bulletin_generate(review=review, period_start=datetime.date(2026, 6, 1), period_end=JUNE_END,
-                                         regenerate=True)
-        bulletins.bulletin_advance(bulletin=v2, actor=org.office, to="reviewed")
-        with pytest.raises(bulletins.BulletinError):
-            bulletins.bulletin_advance(bulletin=v2, actor=org.office, to="published")
+    with at(datetime.date(2026, 7, 5)), pytest.raises(bulletins.BulletinError) as redraft:
+        bulletins.bulletin_generate(review=review, period_start=datetime.date(2026, 6, 1), period_end=JUNE_END,
+                                    regenerate=True)
+    assert redraft.value.field == "period_end"
 
 
 def test_the_word_document_reads_like_an_official_bulletin(monthly_review):
@@ -122,7 +174,7 @@ def test_the_word_document_reads_like_an_official_bulletin(monthly_review):
         b = bulletins.bulletin_generate(review=review, period_start=datetime.date(2026, 6, 1), period_end=JUNE_END)
     doc = Document(io.BytesIO(bulletin_render.render_docx(b)))
     texts = [p.text for p in doc.paragraphs]
-    assert texts[0] == "第1期"
+    assert texts[0] == "（草稿）"  # 第N期 comes with publishing
     assert texts[1] == f"关于{review.title.removesuffix('整改')}整改情况的通报"
     assert texts[3] == "2026年6月30日"
     assert "一、整改工作总体情况" in texts
@@ -174,3 +226,23 @@ def test_bulletin_pages_and_files_are_only_for_people_who_see_the_review(client,
     client.force_login(org.basic_office)  # the office of a court below sees none of the 中院's reviews
     assert client.get(f"/bulletins/{b.pk}/").status_code == 404
     assert client.get(f"/bulletins/{b.pk}/download.xlsx").status_code == 404
+
+
+def test_publishing_on_the_page_asks_for_confirmation_first(client, monthly_review, org):
+    from django.urls import reverse
+
+    review, *_ = monthly_review
+    with at(datetime.date(2026, 7, 2)):
+        june = bulletins.bulletin_generate(review=review, period_start=datetime.date(2026, 6, 1), period_end=JUNE_END)
+        bulletins.bulletin_advance(bulletin=june, actor=org.office, to="reviewed")
+    client.force_login(org.office)
+    page = client.get(reverse("bulletin_detail", args=[june.pk])).content.decode()
+
+    unconfirmed = client.post(reverse("bulletin_advance", args=[june.pk]), {"to": "published"}, follow=True)
+    june.refresh_from_db()
+    assert 'name="confirm"' in page and june.status == "reviewed"
+    assert "发布前请勾选确认" in unconfirmed.content.decode()
+
+    client.post(reverse("bulletin_advance", args=[june.pk]), {"to": "published", "confirm": "1"})
+    june.refresh_from_db()
+    assert (june.status, june.number) == ("published", 1)

@@ -506,6 +506,31 @@ class DemoBuilder:
             values["completed_on"] = t.completed_on
         self.later(Measure, t.measure.pk, **values)
 
+    # rules adopted (制度成果) ----------------------------------------------------------------------
+    def seed_rules(self, reviews: list[Review]) -> int:
+        """Register the rules the seeds name (《…》 in a measure's text or result that the court itself adopted),
+        each linked to its measure and problem, through the register's own service."""
+        from measures.rules import rule_register
+
+        count = 0
+        for review in reviews:
+            office = User.objects.filter(court=review.court, roles__contains=["rectification_office"]).first()
+            if office is None:
+                continue
+            seen: set[str] = set()
+            # Only finished work has adopted its rule; an open measure's 《…》 is still the plan.
+            closed = review.measures.filter(completed_on__isnull=False)
+            for measure in closed.select_related("problem", "review").order_by("id"):
+                for name in data.RULE_NAME.findall(f"{measure.text} {measure.result}"):
+                    if name in seen or any(word in name for word in data.RULE_NOT_OURS):
+                        continue
+                    seen.add(name)
+                    rule_register(actor=office, name=f"《{name}》", measures=[measure], problems=[measure.problem],
+                                  adopted_on=measure.completed_on,
+                                  issuing_department=measure.lead_department)
+                    count += 1
+        return count
+
 
 class Command(BaseCommand):
     help = "Build the demo courts, accounts and reviews (idempotent)."
@@ -528,6 +553,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             builder.seed_organisation()
             reviews = [review for spec in data.REVIEWS if (review := builder.seed_review(spec))]
+            builder.seed_rules(reviews)
             measures_changed()  # the history was back-dated with bulk updates
         flagged = self._flag_overdue()
         self.stdout.write(self.style.SUCCESS(
