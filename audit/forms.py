@@ -1,6 +1,8 @@
 from django import forms
+from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
+from .lockout import CaptchaLoginMixin
 from .models import AuditEvent
 
 
@@ -30,3 +32,14 @@ class OtpTokenForm(forms.Form):
     token = forms.CharField(label=_("Six-digit code"), max_length=8, min_length=6,
                             widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric",
                                                           "class": "form-control", "autofocus": True}))
+
+
+class LoginForm(CaptchaLoginMixin, AuthenticationForm):
+    """The login form with one plain message for a wrong name or password: it never says which was wrong,
+    so it does not reveal whether an account exists. An account under attack also asks for the offline
+    captcha (audit.lockout)."""
+
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": _("The username or password is incorrect. Please check both and try again."),
+    }

@@ -15,7 +15,6 @@ from axes.models import AccessAttempt
 from captcha.fields import CaptchaField
 from django.conf import settings
 from django.contrib.admin.forms import AdminAuthenticationForm
-from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.db.models import Max
 from django.shortcuts import render
@@ -83,10 +82,6 @@ class CaptchaLoginMixin:
               "in the picture (verification code) together with your password."),
             code="captcha_required",
         )
-
-
-class LoginForm(CaptchaLoginMixin, AuthenticationForm):
-    pass
 
 
 class AdminLoginForm(CaptchaLoginMixin, AdminAuthenticationForm):

@@ -85,3 +85,17 @@ class JsonFormatter(logging.Formatter):
             if key not in _STANDARD and not key.startswith("_"):
                 entry[key] = value if isinstance(value, str | int | float | bool | type(None)) else str(value)
         return json.dumps(entry, ensure_ascii=False)
+
+
+class ExpectedRefusalFilter(logging.Filter):
+    """A 403 or 404 is the app working as meant (out of scope, wrong link): one line, no traceback.
+
+    Django's ``log_response`` attaches the PermissionDenied/Http404 exception to its "Forbidden" and
+    "Not Found" warnings; the traceback only says where the refusal was raised, which the path tells.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.name == "django.request" and getattr(record, "status_code", None) in (403, 404):
+            record.exc_info = None
+            record.exc_text = None
+        return True

@@ -315,7 +315,10 @@ LOG_FORMAT = env("LOG_FORMAT", "text")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "courtreform.logs.RequestIdFilter"}},
+    "filters": {
+        "request_id": {"()": "courtreform.logs.RequestIdFilter"},
+        "expected_refusal": {"()": "courtreform.logs.ExpectedRefusalFilter"},
+    },
     "formatters": {
         "text": {"format": "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"},
         "json": {"()": "courtreform.logs.JsonFormatter"},
@@ -328,7 +331,10 @@ LOGGING = {
         }
     },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
+    "loggers": {"django.request": {"filters": ["expected_refusal"]}},
 }
+# django-filter's empty choice in the list filters: "全部" rather than "---------".
+FILTERS_EMPTY_CHOICE_LABEL = _("All")
 
 # SMS hook: courts notify by SMS through their own gateway; off unless a URL is set.
 SMS_GATEWAY_URL = env("SMS_GATEWAY_URL")

@@ -1,9 +1,12 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.templatetags.static import static
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
+from django.views.generic import RedirectView
 
-from audit.lockout import AdminLoginForm, LoginForm
+from audit.forms import LoginForm
+from audit.lockout import AdminLoginForm
 
 admin.site.site_header = _("Zhenggaitong administration")
 admin.site.site_title = _("Zhenggaitong")
@@ -11,6 +14,8 @@ admin.site.index_title = _("Administration")
 admin.site.login_form = AdminLoginForm
 
 urlpatterns = [
+    # Browsers ask for /favicon.ico whatever the page says (downloads, the API's JSON): the static file.
+    path("favicon.ico", RedirectView.as_view(url=static("img/favicon.ico"), permanent=True)),
     path("admin/", admin.site.urls),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True, authentication_form=LoginForm), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

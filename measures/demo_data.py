@@ -1,12 +1,17 @@
 """Demo data for ``manage.py seed_demo``: plain structures, read by the command.
 
 The main review follows the real bulletin in ``seeds/003``: 市委第二巡察组 inspected 新吴区人民法院
-(2020-04-27 … 2020-05-27), fed back on 2020-07-16, "4项12个问题 → 65条整改措施"; nine problems are
-rectified, three still in progress. The benchmarking review follows ``seeds/000`` (six gaps), the
-theme-education review ``seeds/004`` (8 problems → 17 measures → 6 rules).
+for a month and fed back "4项12个问题 → 65条整改措施"; nine problems are rectified, three still in
+progress. The benchmarking review follows ``seeds/000`` (six gaps), the theme-education review
+``seeds/004`` (8 problems → 17 measures → 6 rules).
 
 Dates are ISO strings, or integers meaning "that many days from today" (negative = in the past), so
-the open measures show every traffic-light colour whenever the demo is seeded.
+the open measures show every traffic-light colour whenever the demo is seeded. A review that still
+has open measures is written with the seed's own calendar (2020-07-16 feedback, 2020-12-31 deadline,
+…) and then moved as a whole by ``relative_to_today``: its feedback falls a fixed number of days
+before today and every other date keeps its distance from it, so the history, the deadlines and the
+open measures' traffic lights tell one consistent story (no 2020 feedback with 2026 deadlines). The
+theme-education review is finished and keeps its real 2023 dates.
 
 A measure's ``plan`` says how far the seed drives it through the workflow:
 
@@ -24,9 +29,38 @@ extended           an approved extension from ``due`` to ``ext_to``
 extension_rejected an extension request the office refused; the measure stays overdue
 """
 
+import datetime
 import re
 
 DEMO_PASSWORD = "Demo@2026zg"
+
+REVIEW_DATE_KEYS = ("period_start", "period_end", "feedback_date", "deadline", "setup_date")
+
+
+def relative_to_today(review: dict, *, feedback_days_ago: int) -> dict:
+    """The review moved as a whole: each ISO date becomes "days from today", its feedback date
+    ``feedback_days_ago`` days back and every other date at the seed's distance from it. Dates
+    already relative to today (integers) are left as they are."""
+    anchor = datetime.date.fromisoformat(review["feedback_date"])
+
+    def moved(value):
+        if isinstance(value, str):
+            return (datetime.date.fromisoformat(value) - anchor).days - feedback_days_ago
+        return value
+
+    return {
+        **review,
+        **{key: moved(review[key]) for key in REVIEW_DATE_KEYS},
+        "categories": [
+            {**category, "problems": [
+                {**problem, "measures": [
+                    {**m, "due": moved(m["due"]), "ext_to": moved(m["ext_to"])} for m in problem["measures"]
+                ]}
+                for problem in category["problems"]
+            ]}
+            for category in review["categories"]
+        ],
+    }
 
 MAIN_REVIEW_TITLE = "市委第二巡察组巡察反馈意见整改"
 
@@ -330,7 +364,7 @@ INSPECTION_REVIEW = {
                                 "除每年一次的财政审计外，进行案款专项审计。", "duchashi", ["xingzhuang", "zhixing"],
                                 due="2020-10-31", rules=1, result="已聘请专业审计机构完成案款专项审计，制定《案款发放管理规定》。"),
                         measure("成立案款清理小组，明确责任分工，进行案款清理专项整治，核销不明款项。", "zhixing",
-                                ["xingzhuang"], due="2020-09-30", result="至2020年9月30日，不明款项均已核销。"),
+                                ["xingzhuang"], due="2020-09-30", result="不明款项均已全部核销。"),
                     ],
                 },
                 {
@@ -356,10 +390,10 @@ INSPECTION_REVIEW = {
                     "leader": "fuyuanzhang_chen", "lead": "shenguan", "support": ["duchashi", "minshi", "xingshi"],
                     "completed": True,
                     "measures": [
-                        measure("实施发改案件“双重评查”制度，制定本院《发改案件质量评查方案》，对2019年审结的发改案件"
+                        measure("实施发改案件“双重评查”制度，制定本院《发改案件质量评查方案》，对上一年度审结的发改案件"
                                 "进行双重评查并形成评查报告。", "shenguan", ["minshi", "xingshi"], due="2020-09-30",
-                                rules=1, result="2019年发改案件双重评查已完成并形成评查报告，2020年发改案件实时评查。"),
-                        measure("将2017年至2019年发改案件中质量评定为重大瑕疵的案件清单报送督察室，严格落实责任追究。",
+                                rules=1, result="上一年度发改案件双重评查已完成并形成评查报告，本年度发改案件实时评查。"),
+                        measure("将近三年发改案件中质量评定为重大瑕疵的案件清单报送督察室，严格落实责任追究。",
                                 "shenguan", ["duchashi"], due="2020-08-31", result="重大瑕疵案件清单已报送督察室。"),
                         measure("建立院长委托审判监督部门先行对发改案件进行初步审查，报审判委员会讨论决定是否追究"
                                 "法官违法审判责任的机制。", "shenguan", ["duchashi"], due="2020-11-30",
@@ -456,7 +490,7 @@ INSPECTION_REVIEW = {
                         measure("补选或改选三个支部的支委，明确支委分工，召开支部书记会议加强党务知识培训。", "dangwei",
                                 ["zhengzhibu"], due="2020-10-31", plan="closed", result="三个支部支委已改选到位。"),
                         ongoing("严肃会风会纪，严格“无锡先锋”参会考评纪律，党员大会、党课严格履行请假手续。", "dangwei"),
-                        measure("完善支部目标责任制，重新细化修订《2020年度党支部落实党建工作责任量化考核方案》，"
+                        measure("完善支部目标责任制，重新细化修订《党支部落实党建工作责任量化考核方案》，"
                                 "细化党支部党建工作量考核表。", "dangwei", ["zhengzhibu"], due=-30, plan="in_progress",
                                 rules=1),
                         measure("定期举办机关党务人员培训班、党建经验交流会，推动审判业务与党建工作深度融合，"
@@ -477,9 +511,9 @@ INSPECTION_REVIEW = {
                     "leader": "fuyuanzhang_liu", "lead": "duchashi", "support": ["zhixing", "shenguan"],
                     "completed": True,
                     "measures": [
-                        measure("落实2017年中院司法巡查专项整治工作“回头看”，进行责任分解，明确牵头部门和牵头领导，"
+                        measure("落实前次中院司法巡查专项整治工作“回头看”，进行责任分解，明确牵头部门和牵头领导，"
                                 "逐项对账销号。", "duchashi", ["shenguan"], due="2020-10-31",
-                                result="2017年司法巡查反馈问题已逐项对账销号。"),
+                                result="前次司法巡查反馈问题已逐项对账销号。"),
                         ongoing("针对终本案件存在的问题全面整改，保持省高院公布的终本合格率100%。", "zhixing"),
                         measure("党组班子成员对照专项整治四项目标要求对标找差，对尚存差距的5个问题细化措施、限期整改。",
                                 "duchashi", ["zhengzhibu"], due="2020-11-30",
@@ -501,7 +535,7 @@ INSPECTION_REVIEW = {
         {"text": "执行工作管理不规范：案款管理存在较大风险，超长期案件执行的随意性较大。",
          "problems": ["ankuan", "chaochangqi"]},
         {"text": "发改案件管理监督不够严格，发改案件评查和责任追究落实不到位。", "problems": ["fagai"]},
-        {"text": "对司法巡查等发现问题的整改落实不到位，2017年中院司法巡查反馈问题仍有整改不彻底的情况。",
+        {"text": "对司法巡查等发现问题的整改落实不到位，前次中院司法巡查反馈问题仍有整改不彻底的情况。",
          "problems": ["sifaxuncha"]},
         {"text": "主动适应司法体制改革创新的意识还不强，服务保障法治化营商环境的举措不多。", "problems": ["gaige"]},
         {"text": "基层党建仍是弱项，支部建设不规范，党建与审判业务融合不够。", "problems": ["dangjian"]},
@@ -509,6 +543,10 @@ INSPECTION_REVIEW = {
          "problems": ["siyaweimin"]},
     ],
 }
+
+# The inspection fed back 200 days ago: its 2020-12-31 deadline lies a month back, every close-out and
+# look-back is in the past, and the three problems still in progress carry today's traffic lights.
+INSPECTION_REVIEW = relative_to_today(INSPECTION_REVIEW, feedback_days_ago=200)
 
 # --- (b) 对标找差距: the six gaps of seeds/000 ----------------------------------------------------
 
@@ -637,6 +675,9 @@ BENCHMARKING_REVIEW = {
          "gap": "审判执行、诉讼服务在效率、效果上差距还很大。"},
     ],
 }
+
+# Fed back 420 days ago: the relapsed measure was closed, looked back at and reopened before today.
+BENCHMARKING_REVIEW = relative_to_today(BENCHMARKING_REVIEW, feedback_days_ago=420)
 
 # --- (c) 主题教育检视整改: 8方面问题 → 17项整改举措 → 6项制度规定 (seeds/004) -------------------------
 

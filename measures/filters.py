@@ -7,6 +7,7 @@ from django import forms
 from django.conf import settings
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django_filters.conf import settings as filter_settings
 
 from .models import Measure, local_today
 
@@ -79,7 +80,7 @@ class MeasureFilter(django_filters.FilterSet):
 
     def __init__(self, *args, reviews=None, categories=None, courts=None, departments=None, **kwargs):
         super().__init__(*args, **kwargs)
-        blank = [("", "---------")]
+        blank = [("", filter_settings.EMPTY_CHOICE_LABEL)]  # "全部", as django-filter's own
         if reviews is not None:
             self.form.fields["review"].choices = blank + list(reviews.values_list("pk", "title"))
         if categories is not None:
@@ -91,7 +92,7 @@ class MeasureFilter(django_filters.FilterSet):
                 choices=blank + [(d.pk, d.label) for d in departments]
             )
         for field in self.form.fields.values():
-            css = "form-select" if hasattr(field, "choices") else "form-control"
+            css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
             field.widget.attrs.setdefault("class", f"{css} {css}-sm")
 
     def filter_light(self, queryset, name, value):

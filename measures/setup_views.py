@@ -21,6 +21,7 @@ from . import workflow
 from .models import Measure
 from .services import measure_move
 from .setup_forms import MeasureEditForm, MeasureSetupForm
+from .views import stale_changes as _stale_changes
 
 
 def _setup_url(review_id: int, anchor: str) -> str:
@@ -94,14 +95,6 @@ def _initial(measure: Measure) -> dict:
     initial["supporting_departments"] = list(measure.supporting_departments.all())
     initial["version"] = measure.version
     return initial
-
-
-def _stale_changes(measure: Measure, seen_version: int) -> list[str]:
-    """What changed since the version the user saw, from the measure's history."""
-    records = measure.history.filter(version__gt=seen_version).select_related("history_user").order_by("history_date")
-    return [
-        f"{r.history_date:%Y-%m-%d %H:%M} {r.history_user or '—'}: {r.history_change_reason or ''}" for r in records
-    ]
 
 
 @office_required

@@ -4,8 +4,10 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import Count
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -32,6 +34,7 @@ from .forms import (
 from .models import Evidence, Extension, LookBack, Measure, local_today
 from .pagination import keyset_page
 from .services import measures_bulk_apply
+from .templatetags.measure_display import history_reason
 
 
 def _back(request, default: str):
@@ -60,6 +63,19 @@ def my_measures(request):
     )
     query = request.GET.copy()
     query.pop("after", None)
+
+    def tile_link(**params) -> str:
+        # The current filters plus the tile's own: the list it opens is exactly the rows it counts.
+        linked = query.copy()
+        for key, value in params.items():
+            linked[key] = value
+        return "?" + linked.urlencode()
+
+    tile_links = {
+        "total": tile_link(closed="1"), "overdue": tile_link(light="red"), "due_soon": tile_link(light="yellow"),
+        "closeout_requested": tile_link(status=Measure.Status.CLOSEOUT_REQUESTED),
+        "closed": tile_link(status=Measure.Status.CLOSED),
+    }
     return render(
         request,
         "measures/my_measures.html",
@@ -67,6 +83,7 @@ def my_measures(request):
             "filter": measure_filter,
             "page": page,
             "counts": selectors.measure_counts(filtered),
+            "tile_links": tile_links,
             "query": query.urlencode(),
             "can_bulk": request.user.has_role("department_head", "rectification_office"),
             "include_closed": include_closed,
@@ -171,14 +188,14 @@ def measure_detail(request, pk):
     return _render_measure(request, _measure_or_404(request.user, pk))
 
 
-def _stale_changes(error: workflow.StaleMeasureError, seen_version: int) -> list[str]:
-    """What changed since the version the user saw, from the measure's history."""
-    records = list(error.measure.history.filter(version__gt=seen_version).order_by("history_date"))
-    lines = []
-    for record in records:
-        who = record.history_user or "—"
-        lines.append(f"{record.history_date:%Y-%m-%d %H:%M} {who}: {record.history_change_reason or ''}")
-    return lines
+def stale_changes(measure: Measure, seen_version: int) -> list[str]:
+    """What changed since the version the user saw, from the measure's history, in local (Beijing) time
+    like the history table. Shown above a stale form on the measure page and on the setup page."""
+    records = measure.history.filter(version__gt=seen_version).select_related("history_user").order_by("history_date")
+    return [
+        f"{timezone.localtime(r.history_date):%Y-%m-%d %H:%M} {r.history_user or '—'}: {history_reason(r.history_change_reason)}"
+        for r in records
+    ]
 
 
 def _run(request, pk, form_class, form_key, action):
@@ -193,7 +210,7 @@ def _run(request, pk, form_class, form_key, action):
             fresh = _measure_or_404(request.user, pk)
             return _render_measure(
                 request, fresh, status=409, **{form_key: form},
-                stale_changes=_stale_changes(error, form.cleaned_data.get("version", 0)),
+                stale_changes=stale_changes(error.measure, form.cleaned_data.get("version", 0)),
             )
         except workflow.WorkflowError as error:
             form.add_error(error.field if error.field in form.fields else None, error.message)
@@ -359,6 +376,8 @@ def rule_file(request, pk):
 def approvals(request):
     """待我审批."""
     closeouts, extensions = selectors.closeouts_awaiting(request.user)
+    # The approver weighs all the measure's evidence: files come with progress reports as well as the request.
+    closeouts = closeouts.annotate(evidence_count=Count("measure__evidence", distinct=True))
     return render(request, "measures/approvals.html", {"closeouts": closeouts, "extensions": extensions})
 
 

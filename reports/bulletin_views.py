@@ -1,5 +1,6 @@
 """整改通报 pages: list and generate per review, read, review/publish, download .docx / .pdf / .xlsx."""
 
+import datetime
 from urllib.parse import quote
 
 from django import forms
@@ -65,7 +66,7 @@ def bulletin_detail(request, pk):
     return render(request, "reports/bulletin_detail.html", {
         "bulletin": bulletin,
         "s": snapshot,
-        "period_end": bulletin_render.chinese_date(snapshot["period_end"]),
+        "period_end": datetime.date.fromisoformat(snapshot["period_end"]),  # in the reader's date format
         "measure_rate": rates.rate_text(bulletin_render.measure_rate(snapshot)),
         "rate_definition": rates.MEASURE_RATE,
         "can_advance": is_office_for_court(request.user, bulletin.review.court_id),

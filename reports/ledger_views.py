@@ -15,7 +15,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from accounts.models import User
+from accounts.models import Court, Department, User
+from issues.models import Category, Review
 from measures.forms import StyledForm
 from measures.selectors import reviews_visible_to
 from measures.workflow import is_office_for_court
@@ -85,9 +86,35 @@ def ledger_export_download(request, pk):
     return response
 
 
+def _describe_filters(exports: list[LedgerExport]) -> None:
+    """Each export's stored filter as the user chose it: "整改任务：…" rather than "review=1".
+
+    Sets ``export.filter_shown`` to (label, value) pairs; names for ids come from one query per kind.
+    """
+    models = {"review": (Review, "title"), "lead_department": (Department, "name"),
+              "category": (Category, "name"), "court": (Court, "name")}
+    ids = {key: {int(e.params[key]) for e in exports if str(e.params.get(key, "")).isdigit()} for key in models}
+    names = {
+        key: dict(model.objects.filter(pk__in=ids[key]).values_list("pk", field)) if ids[key] else {}
+        for key, (model, field) in models.items()
+    }
+    for export in exports:
+        shown = []
+        for key, value in export.params.items():
+            flt = ledgers.LedgerFilter.base_filters.get(key)
+            label = flt.label if flt is not None else key
+            if key in names and str(value).isdigit():
+                value = names[key].get(int(value), value)
+            elif flt is not None and flt.extra.get("choices"):
+                value = dict(flt.extra["choices"]).get(value, value)
+            shown.append((label, value))
+        export.filter_shown = shown
+
+
 @login_required
 def ledger_export_list(request):
-    exports = ledgers.exports_visible_to(request.user)[:100]
+    exports = list(ledgers.exports_visible_to(request.user)[:100])
+    _describe_filters(exports)
     return render(request, "reports/ledger_export_list.html", {"exports": exports})
 
 

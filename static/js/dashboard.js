@@ -20,13 +20,16 @@
     return chart;
   }
 
+  const niceMax = (n) => (n <= 5 ? n : Math.ceil(n / 5) * 5);  // ticks that do not crowd the last one
+  const narrow = (id) => (document.getElementById(id) || { clientWidth: 1000 }).clientWidth < 480;
   const empty = (items) => (items.length ? undefined : { text: "—", left: "center", top: "middle" });
 
   draw("chart-categories", {
     title: empty(data.categories),
     tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
     legend: { top: 0 },
-    grid: { left: 8, right: 24, top: 32, bottom: 8, containLabel: true },
+    // Room on the right for the rate label after the longest bar ("16.7%"), which containLabel ignores.
+    grid: { left: 8, right: 52, top: 32, bottom: 8, containLabel: true },
     xAxis: { type: "value", minInterval: 1 },
     yAxis: { type: "category", inverse: true, data: data.categories.map((c) => c.name),
              axisLabel: { width: 140, overflow: "truncate" } },
@@ -45,8 +48,10 @@
     title: empty(data.statuses.filter((s) => s.value)),
     legend: { bottom: 0 },
     color: ["#9e9e9e", "#1565c0", "#6a1b9a", "#2e7d32", "#00838f"],
+    // On a phone the names are in the legend and the counts inside the ring: outside labels were cut.
     series: [{ name: L.measures, type: "pie", radius: ["35%", "65%"], top: -20,
-               label: { formatter: "{b}: {c}" },
+               label: narrow("chart-statuses") ? { position: "inside", formatter: (p) => (p.value ? p.value : "") }
+                 : { formatter: "{b}: {c}" },
                data: data.statuses.map((s) => ({ name: s.name, value: s.value, url: s.url })) }],
   });
 
@@ -57,10 +62,16 @@
     title: empty(depts),
     tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
     legend: { top: 0 },
-    grid: { left: 8, right: 24, top: 48, bottom: 8, containLabel: true },
+    grid: { left: 8, right: 44, top: 48, bottom: 40, containLabel: true },
+    // Two measures on two axes: the completion rate on a 0–100% axis (top), the overdue count on a
+    // count axis (bottom) whose scale is the largest department's number of measures to close, so one
+    // overdue measure is a short bar, not a full-width one.
     xAxis: [
-      { type: "value", name: L.rate, max: 100, position: "top", nameLocation: "middle", nameGap: 22 },
-      { type: "value", name: L.overdue, minInterval: 1, position: "bottom", show: false },
+      { type: "value", name: L.rate, min: 0, max: 100, position: "top", nameLocation: "middle", nameGap: 22,
+        axisLabel: { formatter: "{value}%" } },
+      { type: "value", name: L.overdue, min: 0, minInterval: 1, position: "bottom", nameLocation: "middle",
+        nameGap: 22, max: niceMax(Math.max(1, ...depts.map((d) => Math.max(d.closable || 0, d.overdue || 0)))),
+        splitLine: { show: false }, axisLabel: { color: "#c62828" }, nameTextStyle: { color: "#c62828" } },
     ],
     yAxis: { type: "category", inverse: true, data: depts.map((d) => d.name), axisLabel: { width: 120, overflow: "truncate" } },
     series: [
@@ -76,8 +87,10 @@
   draw("chart-burndown", {
     title: empty(data.burndown.days),
     tooltip: { trigger: "axis" },
-    grid: { left: 8, right: 24, top: 24, bottom: 8, containLabel: true },
-    xAxis: { type: "category", data: data.burndown.days, boundaryGap: false },
+    // The first and last date labels align inward: centred on the plot's edge they were cut ("025-12-01").
+    grid: { left: 16, right: 24, top: 24, bottom: 8, containLabel: true },
+    xAxis: { type: "category", data: data.burndown.days, boundaryGap: false,
+             axisLabel: { alignMinLabel: "left", alignMaxLabel: "right" } },
     yAxis: { type: "value", minInterval: 1 },
     series: [{ name: L.open, type: "line", areaStyle: { opacity: 0.15 }, itemStyle: { color: "#b71c1c" },
                symbolSize: 8,

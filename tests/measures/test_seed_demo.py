@@ -1,5 +1,6 @@
 """``manage.py seed_demo``: the demo data the README promises, built once per module and rolled back."""
 
+import datetime
 import io
 
 import filetype
@@ -8,6 +9,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.management import call_command
 from django.db import transaction
 from django.test import override_settings
+from django.utils import timezone
 
 from accounts.models import SEPARATED_ADMIN_ROLES, Court, Department, Role, User
 from issues.models import Category, Finding, Problem, Review
@@ -75,12 +77,30 @@ def test_inspection_review_is_4_categories_12_problems_65_measures(inspection):
     assert inspection.source == Review.Source.PARTY_INSPECTION
     assert inspection.court.name == "无锡市新吴区人民法院"
     assert inspection.court.parent.name == "无锡市中级人民法院"
-    assert str(inspection.feedback_date) == "2020-07-16"
+    # Moved as a whole relative to today (demo_data.relative_to_today), keeping the seed's intervals.
+    assert inspection.feedback_date == timezone.localdate() - datetime.timedelta(days=200)
+    assert inspection.deadline - inspection.feedback_date == datetime.date(2020, 12, 31) - datetime.date(2020, 7, 16)
     assert inspection.categories.count() == 4
     assert inspection.problems.count() == 12
     assert inspection.measures.count() == 65
     assert set(inspection.problems.values_list("description", flat=True)) == RECTIFIED | IN_PROGRESS
     assert sum(inspection.measures.values_list("rules_adopted", flat=True)) == 20  # "制定或完善相关制度20个"
+
+
+@pytest.mark.django_db
+def test_reviews_with_open_measures_are_dated_around_today_not_years_back(inspection):
+    """No 2020 feedback with 2026 deadlines: a review still being worked on was fed back within the last
+    two years, and none of its measures is due before its feedback or done after today."""
+    today = timezone.localdate()
+    open_reviews = Review.objects.filter(measures__status__in=["not_started", "in_progress", "closeout_requested"])
+    assert inspection in open_reviews
+    for review in open_reviews.distinct():
+        assert today - datetime.timedelta(days=730) < review.feedback_date < today, review.title
+        assert review.period_end < review.feedback_date <= review.deadline, review.title
+        deadlines = review.measures.exclude(original_deadline=None).values_list("original_deadline", flat=True)
+        assert min(deadlines) >= review.feedback_date, review.title
+        done = review.measures.exclude(completed_on=None).values_list("completed_on", flat=True)
+        assert all(review.feedback_date < day <= today for day in done), review.title
 
 
 @pytest.mark.django_db
@@ -99,7 +119,7 @@ def test_nine_problems_are_rectified_and_three_are_in_progress(inspection):
         assert all(m.status == Measure.Status.ONGOING for m in measures if m.type == Measure.Type.ONGOING)
         if problem.description in RECTIFIED:
             assert fixed and all(m.status == Measure.Status.CLOSED for m in fixed), problem.description
-            assert all(m.completed_on and m.completed_on.year == 2020 for m in fixed)
+            assert all(inspection.feedback_date < m.completed_on < timezone.localdate() for m in fixed)
         else:
             assert any(m.is_open for m in fixed), problem.description
 
@@ -115,7 +135,7 @@ def test_closed_measures_went_through_the_whole_workflow(inspection):
         assert closeout.requested_at <= closeout.leader_decided_at <= closeout.office_decided_at
         history = list(measure.history.order_by("history_id").values_list("history_date", flat=True))
         assert history == sorted(history)
-        assert history[0].year == 2020
+        assert timezone.localtime(history[0]).date() > inspection.feedback_date
 
 
 @pytest.mark.django_db

@@ -4,9 +4,9 @@ Courts, departments and one account per role come first; then each review of ``m
 is set up by its rectification office (issues.services) and every measure is driven through
 ``measures.workflow`` — the only code that changes a measure's status. The workflow stamps "now";
 afterwards the timestamps (progress reports, evidence, close-outs, extensions, look-backs and the
-measure history) are moved back to when the step plausibly happened, so the history reads
-2020-07 … 2020-12 for the inspection review. Open measures get deadlines relative to today, so the
-traffic lights show every colour whenever the demo is seeded.
+measure history) are moved back to when the step plausibly happened, so the inspection review's
+history runs from its feedback (200 days ago) to today. Open measures get deadlines relative to
+today, so the traffic lights show every colour whenever the demo is seeded.
 
 Running it again changes nothing: once the main review exists the command only says so.
 """
