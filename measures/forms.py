@@ -97,3 +97,11 @@ class InstructionForm(StyledForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["on_problem"].widget.attrs["class"] = "form-check-input"
+
+
+class SupervisionForm(InstructionForm):
+    """督办意见 of the discipline office: the same shape as a 批示."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["text"].label = _("Supervision note")

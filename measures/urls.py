@@ -15,6 +15,7 @@ urlpatterns = [
     path("measures/<int:pk>/extension/", views.measure_extension, name="measure_extension"),
     path("measures/<int:pk>/decide/", views.measure_decide, name="measure_decide"),
     path("measures/<int:pk>/instruct/", views.measure_instruct, name="measure_instruct"),
+    path("measures/<int:pk>/supervise/", views.measure_supervise, name="measure_supervise"),
     path("extensions/<int:pk>/decide/", views.extension_decide, name="extension_decide"),
     path("prompts/", views.prompt_list, name="prompt_list"),
     path("prompts/<int:pk>/read/", views.prompt_confirm, name="prompt_confirm"),

@@ -17,16 +17,11 @@ from measures.selectors import reviews_visible_to
 from measures.workflow import is_office_for_court
 
 from . import bulletin_render, bulletins
-from .models import Bulletin
 
 
 class GenerateForm(StyledForm):
     period_start = forms.DateField(label=gettext_lazy("Period from"), widget=forms.DateInput(attrs={"type": "date"}))
     period_end = forms.DateField(label=gettext_lazy("Period to"), widget=forms.DateInput(attrs={"type": "date"}))
-
-
-def _bulletins_for(user):
-    return Bulletin.objects.filter(review__in=reviews_visible_to(user)).select_related("review__court")
 
 
 @login_required
@@ -49,13 +44,14 @@ def bulletin_list(request, review_pk):
                 messages.success(request, _("Bulletin No. %(n)d drafted.") % {"n": bulletin.number})
                 return redirect("bulletin_detail", pk=bulletin.pk)
     return render(request, "reports/bulletin_list.html", {
-        "review": review, "bulletins": review.bulletins.all(), "form": form if can_generate else None,
+        "review": review, "bulletins": bulletins.bulletins_visible_to(request.user).filter(review=review),
+        "form": form if can_generate else None,
     })
 
 
 @login_required
 def bulletin_detail(request, pk):
-    bulletin = get_object_or_404(_bulletins_for(request.user), pk=pk)
+    bulletin = get_object_or_404(bulletins.bulletins_visible_to(request.user), pk=pk)
     snapshot = bulletin.snapshot
     return render(request, "reports/bulletin_detail.html", {
         "bulletin": bulletin,
@@ -68,7 +64,7 @@ def bulletin_detail(request, pk):
 @login_required
 @require_POST
 def bulletin_advance(request, pk):
-    bulletin = get_object_or_404(_bulletins_for(request.user), pk=pk)
+    bulletin = get_object_or_404(bulletins.bulletins_visible_to(request.user), pk=pk)
     try:
         bulletins.bulletin_advance(bulletin=bulletin, actor=request.user, to=request.POST.get("to", ""))
         messages.success(request, _("Bulletin status updated."))
@@ -79,7 +75,7 @@ def bulletin_advance(request, pk):
 
 @login_required
 def bulletin_download(request, pk, fmt):
-    bulletin = get_object_or_404(_bulletins_for(request.user), pk=pk)
+    bulletin = get_object_or_404(bulletins.bulletins_visible_to(request.user), pk=pk)
     name = f"整改通报第{bulletin.number}期"
     if fmt == "docx":
         content = bulletin_render.render_docx(bulletin)

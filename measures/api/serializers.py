@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from accounts.api import users_pickable_by
 from accounts.authentication import request_court_ids
 from accounts.models import Department, User
 
@@ -93,7 +94,7 @@ class MeasureUpdateSerializer(serializers.Serializer):
         request = self.context.get("request")
         if request is not None:
             courts = request_court_ids(request)
-            users = User.objects.filter(court_id__in=courts, is_active=True)
+            users = users_pickable_by(request.user, courts)
             departments = Department.objects.filter(court_id__in=courts)
             self.fields["responsible_leader"].queryset = users
             self.fields["owner"].queryset = users

@@ -35,7 +35,7 @@ from openpyxl.utils import get_column_letter, range_boundaries
 from openpyxl.xml.constants import SHEET_MAIN_NS
 from openpyxl.xml.functions import iterparse  # defusedxml's when installed, as openpyxl uses
 
-from accounts.models import Department, Role, User
+from accounts.models import Department, User
 from issues import services as issue_services
 from issues.models import Category, Problem, Review
 from measures import workflow
@@ -560,7 +560,7 @@ def _plan(*, review: Review, source, mapping: dict[int, str]) -> ImportPreview:
                 except ValueError as error:
                     fail(key, str(error))
         leader = values.get("responsible_leader")
-        if leader is not None and not leader.has_role(Role.LEADER):
+        if leader is not None and not leader.is_court_leader:
             fail("leader", _("'%(name)s' is not a court leader") % {"name": leader.display_name})
         if "lead_department" in by_field:
             try:
