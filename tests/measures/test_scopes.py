@@ -155,7 +155,9 @@ def test_the_discipline_office_adds_a_supervision_note_shown_on_the_measure_page
 def test_only_the_discipline_office_adds_supervision_notes(client, org, courts):
     for user in (org.staff_a, org.office, org.leader_a):
         client.force_login(user)
-        assert client.post(reverse("measure_supervise", args=[courts["a"].pk]), {"text": "督办"}).status_code == 400
+        refused = client.post(reverse("measure_supervise", args=[courts["a"].pk]), {"text": "督办"},
+                              HTTP_ACCEPT_LANGUAGE="zh-hans")
+        assert refused.status_code == 400 and "只有本院（或上级法院）纪检组才能提出督办意见" in refused.content.decode()
     assert not Instruction.objects.exists()
 
 
