@@ -6,7 +6,8 @@ MANAGE := $(PY) manage.py
 STACK := $(PY) scripts/stack.py
 export DEMO ?= 1
 
-.PHONY: run test setup assets browser-deps bench-deps stack db demo bench lint messages stop clean backup-check
+.PHONY: run test setup assets browser-deps bench-deps stack db demo bench lint messages stop clean backup-check \
+	image-deps image-check
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -20,11 +21,21 @@ node_modules/.installed: package.json package-lock.json
 
 assets: node_modules/.installed
 
-# Debian's chromium for the browser tests (Playwright's own download does not work offline),
-# and a CJK font so Chinese does not render as empty boxes in screenshots and PDFs.
+# What the suite needs from Debian on a fresh machine, installed here rather than by hand:
+# chromium for the browser tests (Playwright's own download does not work offline), a CJK font so
+# Chinese does not render as empty boxes in screenshots and PDFs, pango for WeasyPrint (the bulletin
+# PDFs), and nginx for tests/deploy/test_nginx.py.
+# policy-rc.d keeps apt from starting nginx as a service on this machine; the tests run their own.
+SYSTEM_DEPS := chromium fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 nginx-light
 browser-deps:
-	@if ! command -v chromium >/dev/null || ! fc-list 2>/dev/null | grep -qi "noto.*cjk"; then \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	@if ! command -v chromium >/dev/null || ! fc-list 2>/dev/null | grep -qi "noto.*cjk" \
+		|| ! ldconfig -p 2>/dev/null | grep -q libpangoft2-1.0 \
+		|| ! { command -v nginx >/dev/null || test -x /usr/sbin/nginx; }; then \
+		if [ "$$(id -u)" != 0 ]; then echo "run as root, or install: $(SYSTEM_DEPS)"; exit 1; fi; \
+		created=; if [ ! -e /usr/sbin/policy-rc.d ]; then printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d; \
+			chmod +x /usr/sbin/policy-rc.d; created=1; fi; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSTEM_DEPS) >/dev/null; \
+		status=$$?; if [ -n "$$created" ]; then rm -f /usr/sbin/policy-rc.d; fi; exit $$status; \
 	fi
 
 setup: $(VENV)/.installed assets
@@ -67,6 +78,16 @@ bench: stack bench-deps
 # Dump the database and the evidence, restore into a scratch database, compare row counts and checksums.
 backup-check: stack
 	$(PY) scripts/backup_check.py
+
+# podman (no Docker engine needed), buildah to run the built image, debootstrap for the stand-in bases.
+image-deps:
+	@command -v podman >/dev/null && command -v buildah >/dev/null && command -v debootstrap >/dev/null || \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq podman buildah debootstrap >/dev/null)
+
+# Build the production image with podman and run its commands against this machine's PostgreSQL and
+# Redis (IMAGE_CHECK_DATABASE_URL / IMAGE_CHECK_REDIS_URL); see scripts/image_check.py and the README.
+image-check: setup image-deps
+	$(PY) scripts/image_check.py
 
 lint: setup
 	$(VENV)/bin/ruff check .

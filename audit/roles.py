@@ -28,6 +28,7 @@ ROLE_PERMISSIONS = {
         *_crud("django_celery_beat", "periodictask", "add", "change", "delete", "view"),
         *_crud("django_celery_beat", "crontabschedule", "add", "change", "delete", "view"),
         *_crud("django_celery_beat", "intervalschedule", "add", "change", "delete", "view"),
+        *_crud("measures", "calendarday", "add", "change", "delete", "view"),  # the statutory holiday table
     ],
     # roles and permissions, lockouts and second factors
     Role.SECURITY_ADMIN: [

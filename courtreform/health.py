@@ -13,6 +13,7 @@ a password or an exception text (those go to the log, tagged with the request id
 Celery beat container, which has no HTTP port.
 """
 
+import json
 import logging
 
 from django.conf import settings
@@ -109,7 +110,27 @@ def readyz(request):
     checks = {"database": database_ok()}
     checks["migrations"] = checks["database"] and migrations_applied()
     checks["static"] = static_manifest_ok()
-    return _answer(checks)
+    response = _answer(checks)
+    warnings = readiness_warnings()
+    if warnings:  # worth a look, not a reason to take the process out of rotation
+        body = json.loads(response.content)
+        body["warnings"] = warnings
+        response = JsonResponse(body, status=response.status_code)
+    return response
+
+
+def readiness_warnings() -> list[str]:
+    """Things an operator must fix soon that do not stop this process from serving."""
+    from django.utils import timezone
+
+    from measures.calendar import years_without_calendar
+
+    try:
+        missing = years_without_calendar(timezone.localdate())
+    except Exception:
+        log.warning("health: could not read the statutory calendar", exc_info=True)
+        return ["calendar: unreadable"]
+    return [f"calendar: no statutory holiday table for {year}" for year in missing]
 
 
 urlpatterns = [

@@ -49,7 +49,8 @@ class ReviewForm(StyledFormMixin, forms.ModelForm):
         model = Review
         fields = (
             "court", "title", "source", "issuing_body", "period_start", "period_end", "feedback_date",
-            "deadline", "leading_group", "status", "reminder_days", "escalation_days", "lookback_months",
+            "deadline", "leading_group", "status", "reminder_days", "reminder_working_days", "escalation_days",
+            "lookback_months",
             "bulletin_frequency",
         )
         widgets = {

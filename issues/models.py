@@ -51,7 +51,7 @@ class Review(models.Model):
         default=default_reminder_days, blank=True,
     )
     reminder_working_days = models.BooleanField(
-        _("reminder days are working days"), default=False,
+        _("reminder days are working days"), default=True,
         help_text=_("Count reminder days on the statutory calendar, skipping holidays and counting make-up days."),
     )
     escalation_days = models.PositiveSmallIntegerField(_("escalate after days overdue"), default=30)

@@ -19,7 +19,8 @@ from .models import Category, Finding, Problem, Review
 
 REVIEW_FIELDS = (
     "title", "source", "issuing_body", "period_start", "period_end", "feedback_date", "deadline",
-    "leading_group", "status", "reminder_days", "escalation_days", "lookback_months", "bulletin_frequency",
+    "leading_group", "status", "reminder_days", "reminder_working_days", "escalation_days", "lookback_months",
+    "bulletin_frequency",
 )
 FINDING_FIELDS = ("text", "aspect", "benchmark_practice", "gap")
 PROBLEM_FIELDS = ("category", "description", "root_cause", "responsible_leader", "lead_department")

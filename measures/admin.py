@@ -1,7 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import CloseOut, Evidence, Extension, LookBack, Measure, ProgressReport
+from .models import CalendarDay, CloseOut, Evidence, Extension, LookBack, Measure, ProgressReport
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -59,3 +59,13 @@ class LookBackAdmin(admin.ModelAdmin):
     list_filter = ("outcome",)
     raw_id_fields = ("measure",)
     readonly_fields = ("outcome", "checked_by", "checked_at")
+
+
+@admin.register(CalendarDay)
+class CalendarDayAdmin(admin.ModelAdmin):
+    """The system administrator enters next year's holidays and make-up working days once the State Council
+    publishes them (measures.calendar explains how the table and the chinese-calendar package combine)."""
+
+    list_display = ("day", "name", "is_working_day")
+    list_filter = ("is_working_day",)
+    date_hierarchy = "day"

@@ -14,7 +14,7 @@ closed             progress with evidence → close-out → leader → office
 closed_extended    an approved extension to ``ext_to`` first, then closed
 closed_returned    the office returns the first close-out; evidence is added, then closed
 ongoing            长期坚持: progress reports only (status 持续推进)
-relapsed           closed, then the look-back finds a relapse and reopens it; extended to ``ext_to``
+relapsed           closed, then the look-back finds a relapse and reopens it with the new deadline ``ext_to``
 in_progress        progress reported (green, yellow or red by its deadline)
 not_started        nothing yet
 closeout_leader    close-out awaiting the responsible leader
@@ -23,6 +23,8 @@ extension_pending  progress, then an extension request to ``ext_to`` awaiting th
 extended           an approved extension from ``due`` to ``ext_to``
 extension_rejected an extension request the office refused; the measure stays overdue
 """
+
+import re
 
 DEMO_PASSWORD = "Demo@2026zg"
 
@@ -849,3 +851,9 @@ EXTENSION_REASON = "涉及多部门协调和上级审批，需延长整改时限
 EXTENSION_REJECTION = "理由不充分，责任追究须按期落实，不予延期。"
 LOOKBACK_HELD = "回头看检查：整改成效巩固，未发现反弹。"
 LOOKBACK_RELAPSE = "回头看检查：2个诉讼服务站挂牌后未实际运行，问题反弹。"
+
+
+# 制度成果: a 《…》 named in a measure's text or result is a rule the court adopted, unless it is a bulletin, a
+# request or a law of a higher body.
+RULE_NAME = re.compile(r"《([^《》]{2,60})》")
+RULE_NOT_OURS = ("通报", "请示", "民法典", "条例", "全省")

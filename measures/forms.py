@@ -57,6 +57,17 @@ class DecisionForm(VersionedForm):
     note = forms.CharField(label=_("Note or reason"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
+class LookBackForm(StyledForm):
+    outcome = forms.ChoiceField(
+        label=_("Outcome"), widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
+        choices=[("held", _("Held: the rectification stayed in place")), ("relapsed", _("Relapsed: reopen it"))],
+    )
+    note = forms.CharField(label=_("What the look-back found"), required=False,
+                           widget=forms.Textarea(attrs={"rows": 2}))
+    new_deadline = forms.DateField(label=_("New deadline (for a relapse)"), required=False,
+                                   widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+
+
 class ExtensionDecisionForm(StyledForm):
     decision = forms.ChoiceField(choices=[("approve", _("Approve")), ("reject", _("Reject"))])
     note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
@@ -105,3 +116,30 @@ class SupervisionForm(InstructionForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["text"].label = _("Supervision note")
+
+
+class RuleForm(StyledForm):
+    """登记制度成果 from a measure's page: the measure itself is always linked; its problem's other measures and the
+    problem itself can be ticked as well."""
+
+    name = forms.CharField(label=_("Rule"), max_length=200, help_text=_("e.g. 《案款发放管理规定》"))
+    document_number = forms.CharField(label=_("Document number"), max_length=100, required=False)
+    adopted_on = forms.DateField(label=_("Adopted on"),
+                                 widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    issuing_department = forms.ModelChoiceField(label=_("Issuing department"), queryset=None, required=False,
+                                                empty_label=_("(the court)"))
+    other_measures = forms.ModelMultipleChoiceField(
+        label=_("Other measures of this problem it answers"), queryset=None, required=False,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
+    )
+    on_problem = forms.BooleanField(label=_("Also link it to the problem"), required=False, initial=True,
+                                    widget=forms.CheckboxInput(attrs={"class": "form-check-input"}))
+    file = forms.FileField(label=_("The rule's document"), required=False)
+
+    def __init__(self, *args, measure, **kwargs):
+        super().__init__(*args, **kwargs)
+        from accounts.models import Department
+
+        self.fields["issuing_department"].queryset = Department.objects.filter(court_id=measure.review.court_id)
+        self.fields["other_measures"].queryset = Measure.objects.filter(problem_id=measure.problem_id).exclude(
+            pk=measure.pk).order_by("order", "id")

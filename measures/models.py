@@ -472,3 +472,70 @@ class Instruction(models.Model):
 
     def __str__(self):
         return self.text[:60]
+
+
+class CalendarDay(models.Model):
+    """One day of the statutory calendar kept by the system administrator: a holiday (放假) or a make-up
+    working day (调休上班).
+
+    chinese-calendar ships the State Council's schedule year by year, and the next year's is announced
+    only late in the year before. Once a year has any row here, this table is that year's calendar:
+    its listed days are as stated and every other day is Monday to Friday. Listed days also override
+    the package for a year it knows (a correction, e.g. a local holiday).
+    """
+
+    day = models.DateField(_("date"), unique=True)
+    is_working_day = models.BooleanField(
+        _("working day"), default=False, help_text=_("Tick for a make-up working day (调休), leave empty for a holiday.")
+    )
+    name = models.CharField(_("name"), max_length=50, blank=True, help_text=_("e.g. 春节, 国庆节, 调休上班"))
+
+    class Meta:
+        verbose_name = _("statutory calendar day")
+        verbose_name_plural = _("statutory calendar")
+        ordering = ["day"]
+
+    def __str__(self):
+        return f"{self.day:%Y-%m-%d} {self.name}"
+
+
+def rule_path(instance, filename: str) -> str:
+    suffix = PurePath(filename).suffix.lower()[:10]
+    return f"rules/{timezone.now():%Y/%m}/{uuid.uuid4().hex}{suffix}"
+
+
+class Rule(models.Model):
+    """制度成果: a rule a court adopted or revised as a result of rectification ("制定或完善相关制度20个"),
+    linked to the measures and problems it answers. Bulletins and reports count rules from this register."""
+
+    court = models.ForeignKey(
+        "accounts.Court", verbose_name=_("court"), on_delete=models.PROTECT, related_name="rules"
+    )
+    name = models.CharField(_("rule"), max_length=200, help_text=_("e.g. 《案款发放管理规定》"))
+    document_number = models.CharField(_("document number"), max_length=100, blank=True,
+                                       help_text=_("文号, e.g. 滨法发〔2020〕12号"))
+    adopted_on = models.DateField(_("adopted on"))
+    issuing_department = models.ForeignKey(
+        Department, verbose_name=_("issuing department"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="rules",
+    )
+    measures = models.ManyToManyField(Measure, verbose_name=_("measures"), blank=True, related_name="rules")
+    problems = models.ManyToManyField(Problem, verbose_name=_("problems"), blank=True, related_name="rules")
+    file = models.FileField(_("file"), upload_to=rule_path, max_length=200, blank=True)
+    original_name = models.CharField(_("file name"), max_length=255, blank=True)
+    sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True)
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("registered by"), on_delete=models.PROTECT, related_name="+"
+    )
+    registered_at = models.DateTimeField(_("registered at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("rule adopted")
+        verbose_name_plural = _("rules adopted")
+        ordering = ["-adopted_on", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["court", "name"], name="rule_unique_name_per_court"),
+        ]
+
+    def __str__(self):
+        return self.name

@@ -263,3 +263,16 @@ def page_scope(user: User, params) -> dict:
     mine_query = query.urlencode() if hasattr(query, "urlencode") else f"{SCOPE_PARAM}={SCOPE_MINE}"
     prefix = f"{SCOPE_PARAM}={SCOPE_MINE}&" if scope.mine else ""  # for links that start a new query
     return {"scope": scope, "all_query": all_query, "mine_query": mine_query, "prefix": prefix}
+
+
+def lookbacks_due(user: User):
+    """回头看 that the rectification office must record: pending ones of its court tree, due first."""
+    from .models import LookBack
+
+    if not user.has_role(Role.RECTIFICATION_OFFICE):
+        return LookBack.objects.none()
+    return (
+        LookBack.objects.filter(outcome=LookBack.Outcome.PENDING, measure__in=measures_visible_to(user))
+        .select_related("measure__lead_department", "measure__review", "measure__problem")
+        .order_by("due_on", "id")
+    )

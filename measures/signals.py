@@ -4,8 +4,9 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from issues.models import Category, Problem, Review
 
+from . import calendar
 from .freshness import measures_changed
-from .models import Measure
+from .models import CalendarDay, Measure
 
 
 def _changed(sender, **kwargs) -> None:
@@ -21,3 +22,6 @@ def connect() -> None:
     m2m_changed.connect(
         _changed, sender=Measure.supporting_departments.through, dispatch_uid="freshness-supporting-departments"
     )
+    # The calendar a process caches is re-read at once after a change made in that process.
+    post_save.connect(lambda **kw: calendar.forget(), sender=CalendarDay, weak=False, dispatch_uid="calendar-save")
+    post_delete.connect(lambda **kw: calendar.forget(), sender=CalendarDay, weak=False, dispatch_uid="calendar-del")

@@ -5,6 +5,7 @@ from urllib.parse import quote
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
@@ -15,7 +16,7 @@ from accounts.models import Department
 from audit.services import audit_record
 from issues.outline import outline_number
 
-from . import instructions, selectors, workflow
+from . import instructions, rules, selectors, workflow
 from . import prompts as prompt_service
 from .evidence import evidence_intact
 from .filters import MeasureFilter
@@ -26,11 +27,13 @@ from .forms import (
     ExtensionDecisionForm,
     ExtensionForm,
     InstructionForm,
+    LookBackForm,
     ProgressForm,
     PromptForm,
+    RuleForm,
     SupervisionForm,
 )
-from .models import Evidence, Extension, Measure
+from .models import Evidence, Extension, LookBack, Measure, local_today
 from .pagination import keyset_page
 from .services import measures_bulk_apply
 
@@ -161,6 +164,14 @@ def _render_measure(request, measure, status=200, **forms):
         "can_supervise": instructions.can_supervise(user, measure),
         "supervision_form": forms.get("supervision_form") or SupervisionForm(),
     }
+    pending_lookback = next((lb for lb in measure.lookbacks.all() if lb.outcome == LookBack.Outcome.PENDING), None)
+    context["pending_lookback"] = pending_lookback
+    context["can_record_lookback"] = pending_lookback is not None and workflow.is_rectification_office_for(
+        user, measure
+    )
+    context["lookback_form"] = forms.get("lookback_form") or LookBackForm()
+    context["rules"] = measure.rules.select_related("issuing_department").order_by("-adopted_on")
+    context["can_register_rule"] = rules.can_register_for(user, measure)
     pending = next((c for c in measure.closeouts.all() if c.is_pending), None)
     context["pending_closeout"] = pending
     context["can_decide"] = pending is not None and not workflow.is_supervisor_only(user) and (
@@ -281,6 +292,83 @@ def extension_decide(request, pk):
     else:
         messages.error(request, form.errors.as_text())
     return _back(request, "approvals")
+
+
+@login_required
+@require_POST
+def measure_lookback(request, pk):
+    def action(measure, data):
+        pending = measure.lookbacks.filter(outcome=LookBack.Outcome.PENDING).order_by("due_on").first()
+        if pending is None:
+            raise workflow.WorkflowError(_("This measure has no look-back due."))
+        workflow.measure_record_lookback(
+            lookback=pending, actor=request.user, outcome=data["outcome"], note=data["note"],
+            new_deadline=data["new_deadline"],
+        )
+        messages.success(request, _("Look-back recorded."))
+
+    return _run(request, pk, LookBackForm, "lookback_form", action)
+
+
+@login_required
+def lookback_list(request):
+    """回头看: the office's list of look-backs due, each recorded on its measure's page."""
+    if not request.user.has_role("rectification_office"):
+        raise PermissionDenied
+    return render(request, "measures/lookbacks.html",
+                  {"lookbacks": selectors.lookbacks_due(request.user), "today": local_today()})
+
+
+@login_required
+def rule_list(request):
+    """制度成果: the register, optionally for one review."""
+    visible = rules.rules_visible_to(request.user)
+    reviews = selectors.reviews_visible_to(request.user).order_by("-id")
+    review = None
+    if request.GET.get("review", "").isdigit():
+        review = get_object_or_404(reviews, pk=int(request.GET["review"]))
+        visible = visible.filter(pk__in=rules.rules_for_review(review).values("pk"))
+    rows = (visible.select_related("issuing_department", "court")
+            .prefetch_related("measures", "problems").order_by("-adopted_on", "-id"))
+    return render(request, "measures/rules.html", {"rules": rows, "reviews": reviews, "review": review})
+
+
+@login_required
+def rule_new(request, pk):
+    measure = _measure_or_404(request.user, pk)
+    if not rules.can_register_for(request.user, measure):
+        raise PermissionDenied
+    form = RuleForm(request.POST or None, request.FILES or None, measure=measure)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            rules.rule_register(
+                actor=request.user, name=data["name"], document_number=data["document_number"],
+                adopted_on=data["adopted_on"], issuing_department=data["issuing_department"],
+                measures=[measure, *data["other_measures"]], problems=[measure.problem] if data["on_problem"] else [],
+                file=data["file"],
+            )
+        except workflow.WorkflowError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+        else:
+            messages.success(request, _("Rule registered."))
+            return redirect("measure_detail", pk=pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "measures/rule_form.html", {"form": form, "measure": measure}, status=status)
+
+
+@login_required
+def rule_file(request, pk):
+    rule = get_object_or_404(rules.rules_visible_to(request.user), pk=pk)
+    if not rule.file:
+        raise Http404
+    if not rules.rule_file_intact(rule):
+        audit_record(action="rule_file_tampered", request=request, obj=rule, success=False,
+                     detail={"expected_sha256": rule.sha256})
+        return HttpResponse(_("This file no longer matches its recorded checksum; the administrator has been "
+                              "notified in the audit log."), status=409, content_type="text/plain; charset=utf-8")
+    audit_record(action="rule_file_downloaded", request=request, obj=rule, detail={"name": rule.original_name})
+    return FileResponse(rule.file.open("rb"), as_attachment=True, filename=rule.original_name or "rule")
 
 
 @login_required

@@ -370,8 +370,16 @@ def measure_decide_extension(*, extension: Extension, actor: User, approve: bool
         return ext
 
 
-def measure_record_lookback(*, lookback: LookBack, actor: User, outcome: str, note: str = "") -> LookBack:
-    """回头看: 'held' confirms the close-out; 'relapsed' reopens the measure and counts the relapse."""
+def measure_record_lookback(
+    *, lookback: LookBack, actor: User, outcome: str, note: str = "", new_deadline: datetime.date | None = None,
+) -> LookBack:
+    """回头看: 'held' confirms the close-out; 'relapsed' reopens the measure and counts the relapse.
+
+    A relapse is new work with a deadline of its own: the office sets it here (the original deadline is
+    kept, so overdue statistics still see the first one). The progress goes back to what the department
+    last honestly reported before the close-out, not the 100% of the close-out, and the overdue marker is
+    cleared so reminders start again from the new deadline.
+    """
     if outcome not in (LookBack.Outcome.HELD, LookBack.Outcome.RELAPSED):
         raise WorkflowError(_("Unknown look-back outcome."), field="outcome")
     with _locked(lookback.measure, None) as m:
@@ -382,18 +390,33 @@ def measure_record_lookback(*, lookback: LookBack, actor: User, outcome: str, no
         if lb.outcome != LookBack.Outcome.PENDING:
             raise WorkflowError(_("This look-back has already been recorded."), field="outcome")
         _require(is_rectification_office_for(actor, m), _("Only the rectification office records look-backs."))
-        if outcome == LookBack.Outcome.RELAPSED and not (note or "").strip():
-            raise WorkflowError(_("Please describe the relapse."), field="note")
+        if outcome == LookBack.Outcome.RELAPSED:
+            if not (note or "").strip():
+                raise WorkflowError(_("Please describe the relapse."), field="note")
+            if new_deadline is None:
+                raise WorkflowError(_("A relapse needs a new deadline for the rectification."), field="new_deadline")
+            if new_deadline <= local_today():
+                raise WorkflowError(_("The new deadline must be after today."), field="new_deadline")
         lb.outcome, lb.note, lb.checked_by, lb.checked_at = outcome, note, actor, timezone.now()
         lb.save()
         if outcome == LookBack.Outcome.RELAPSED:
             m.status = S.IN_PROGRESS
             m.relapse_count += 1
             m.completed_on = None
-            _save(m, actor, _("Relapse found in look-back: %(note)s") % {"note": note})
+            m.current_deadline = new_deadline
+            m.overdue_since = None
+            m.progress_percent = _last_honest_percent(m)
+            _save(m, actor, _("Relapse found in look-back: %(note)s; new deadline %(date)s")
+                  % {"note": note, "date": new_deadline.isoformat()})
         else:
             _save(m, actor, _("Look-back: the rectification held"))
         return lb
+
+
+def _last_honest_percent(measure: Measure) -> int:
+    """The department's last progress figure short of done: the close-out's 100% proved premature."""
+    last = measure.progress_reports.filter(percent__lt=100).order_by("-created_at", "-id").first()
+    return last.percent if last else 0
 
 
 # --- planning (the rectification office sets measures up) -------------------------------------

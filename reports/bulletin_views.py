@@ -1,4 +1,4 @@
-"""整改通报 pages: list and generate per review, read, review/publish, download .docx / .xlsx."""
+"""整改通报 pages: list and generate per review, read, review/publish, download .docx / .pdf / .xlsx."""
 
 from urllib.parse import quote
 
@@ -16,12 +16,18 @@ from measures.forms import StyledForm
 from measures.selectors import reviews_visible_to
 from measures.workflow import is_office_for_court
 
-from . import bulletin_render, bulletins
+from . import bulletin_render, bulletins, rates
+from .models import Bulletin
+
+
+def _date_input():
+    # <input type="date"> only shows a value written as yyyy-MM-dd, whatever the page's language.
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class GenerateForm(StyledForm):
-    period_start = forms.DateField(label=gettext_lazy("Period from"), widget=forms.DateInput(attrs={"type": "date"}))
-    period_end = forms.DateField(label=gettext_lazy("Period to"), widget=forms.DateInput(attrs={"type": "date"}))
+    period_start = forms.DateField(label=gettext_lazy("Period from"), widget=_date_input())
+    period_end = forms.DateField(label=gettext_lazy("Period to"), widget=_date_input())
 
 
 @login_required
@@ -41,7 +47,7 @@ def bulletin_list(request, review_pk):
             except bulletins.BulletinError as error:
                 form.add_error(error.field if error.field in form.fields else None, error.message)
             else:
-                messages.success(request, _("Bulletin No. %(n)d drafted.") % {"n": bulletin.number})
+                messages.success(request, _("%(label)s drafted.") % {"label": bulletin.label})
                 return redirect("bulletin_detail", pk=bulletin.pk)
     return render(request, "reports/bulletin_list.html", {
         "review": review, "bulletins": bulletins.bulletins_visible_to(request.user).filter(review=review),
@@ -57,7 +63,10 @@ def bulletin_detail(request, pk):
         "bulletin": bulletin,
         "s": snapshot,
         "period_end": bulletin_render.chinese_date(snapshot["period_end"]),
+        "measure_rate": rates.rate_text(bulletin_render.measure_rate(snapshot)),
+        "rate_definition": rates.MEASURE_RATE,
         "can_advance": is_office_for_court(request.user, bulletin.review.court_id),
+        "pdf_available": bulletin_render.pdf_available(bulletin),
     })
 
 
@@ -65,8 +74,13 @@ def bulletin_detail(request, pk):
 @require_POST
 def bulletin_advance(request, pk):
     bulletin = get_object_or_404(bulletins.bulletins_visible_to(request.user), pk=pk)
+    to = request.POST.get("to", "")
+    if to == Bulletin.Status.PUBLISHED and request.POST.get("confirm") != "1":
+        messages.error(request, _("Tick the confirmation before publishing: a published bulletin takes the next "
+                                  "number and can no longer be changed."))
+        return redirect("bulletin_detail", pk=pk)
     try:
-        bulletins.bulletin_advance(bulletin=bulletin, actor=request.user, to=request.POST.get("to", ""))
+        bulletins.bulletin_advance(bulletin=bulletin, actor=request.user, to=to)
         messages.success(request, _("Bulletin status updated."))
     except bulletins.BulletinError as error:
         messages.error(request, error.message)
@@ -76,10 +90,18 @@ def bulletin_advance(request, pk):
 @login_required
 def bulletin_download(request, pk, fmt):
     bulletin = get_object_or_404(bulletins.bulletins_visible_to(request.user), pk=pk)
-    name = f"整改通报第{bulletin.number}期"
+    name = f"整改通报第{bulletin.number}期" if bulletin.number else f"整改通报（草稿）{bulletin.period_end:%Y%m%d}"
     if fmt == "docx":
         content = bulletin_render.render_docx(bulletin)
         mime = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    elif fmt == "pdf":
+        if not bulletin_render.pdf_available(bulletin):
+            messages.error(request, _(
+                "This bulletin lists more than %(n)d measures, too many to lay out as a PDF while you wait: "
+                "download the Word document and print it to PDF."
+            ) % {"n": bulletin_render.PDF_MAX_MEASURES})
+            return redirect("bulletin_detail", pk=bulletin.pk)
+        content, mime = bulletin_render.render_pdf(bulletin), "application/pdf"
     elif fmt == "xlsx":
         content, name = bulletin_render.render_xlsx(bulletin), name + "附件"
         mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -2,7 +2,7 @@
 
 The snapshot is taken from the measures' history (django-simple-history), so a bulletin for
 last month states what was true at the end of last month, whatever has happened since. It is
-stored on the bulletin as JSON; the page, the .docx and the .xlsx are all rendered from it, and a
+stored on the bulletin as JSON; the page, the .docx, the .pdf and the .xlsx are all rendered from it, and a
 published bulletin never changes. Numbering (第N期) is per review, without gaps or duplicates:
 the review row is locked while a number is taken, and a period's bulletin is unique per
 (review, period end, version). Regenerating a period makes a new version, never an overwrite.
@@ -12,7 +12,7 @@ import datetime
 from collections import defaultdict
 
 from django.db import connection, transaction
-from django.db.models import Max, QuerySet
+from django.db.models import Exists, Max, OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -23,6 +23,7 @@ from measures.models import Measure
 from measures.selectors import reads_court_tree, reviews_visible_to
 from measures.workflow import is_office_for_court
 
+from . import rates
 from .models import Bulletin
 
 OPEN = {"not_started", "in_progress", "closeout_requested"}
@@ -112,26 +113,32 @@ def bulletin_snapshot(*, review: Review, period_end: datetime.date, previous: di
             in_progress.append(entry)
 
     ranking = defaultdict(lambda: {"total": 0, "closed": 0, "overdue": 0})
+    buckets = dict.fromkeys(rates.BUCKETS, 0)
     for m in measures:
-        if m["type"] == "ongoing":
+        bucket = rates.measure_bucket(status=m["status"], type_=m["type"])
+        buckets[bucket] += 1
+        if bucket == rates.ONGOING:
             continue
         row = ranking[departments.get(m["lead_department_id"], "—")]
         row["total"] += 1
-        row["closed"] += m["status"] == "closed"
+        row["closed"] += bucket == rates.CLOSED
         row["overdue"] += m["overdue_days"] > 0
     department_ranking = sorted(
-        ({"department": name, **row, "rate": round(100 * row["closed"] / row["total"], 1)} for name, row in ranking.items()),
+        ({"department": name, **row, "rate": rates.completion_rate(row["closed"], row["total"])}
+         for name, row in ranking.items()),
         key=lambda r: (-r["rate"], r["overdue"], r["department"]),
     )
+    closable = sum(buckets[key] for key in rates.CLOSABLE_BUCKETS)
     totals = {
         "problems": len(completed) + len(in_progress),
         "problems_completed": len(completed),
         "problems_in_progress": len(in_progress),
         "measures": len(measures),
-        "measures_closed": sum(m["status"] == "closed" for m in measures),
-        "measures_in_progress": sum(m["status"] in ("in_progress", "closeout_requested") for m in measures),
-        "measures_not_started": sum(m["status"] == "not_started" for m in measures),
-        "measures_ongoing": sum(m["type"] == "ongoing" for m in measures),
+        "measures_closable": closable,
+        "measures_closed": buckets[rates.CLOSED],
+        "measures_in_progress": buckets[rates.IN_PROGRESS],
+        "measures_not_started": buckets[rates.NOT_STARTED],
+        "measures_ongoing": buckets[rates.ONGOING],
         "measures_overdue": sum(m["overdue_days"] > 0 for m in measures),
         "rules_adopted": sum(m["rules_adopted"] for m in measures),
     }
@@ -146,6 +153,10 @@ def bulletin_snapshot(*, review: Review, period_end: datetime.date, previous: di
                    "issuing_body": review.issuing_body},
         "period_end": period_end.isoformat(),
         "totals": totals,
+        "rates": {
+            "measure": rates.completion_rate(totals["measures_closed"], closable),
+            "problem": rates.completion_rate(totals["problems_completed"], totals["problems"]),
+        },
         "change": change,
         "completed": completed,
         "in_progress": in_progress,
@@ -156,9 +167,8 @@ def bulletin_snapshot(*, review: Review, period_end: datetime.date, previous: di
 
 def bulletin_generate(*, review: Review, period_start: datetime.date, period_end: datetime.date,
                       actor: User | None = None, regenerate: bool = False) -> Bulletin:
-    """The draft for the period. The first bulletin of a period takes the next number. Asked again
-    for the same period it returns the existing one (so a doubled schedule makes nothing new),
-    unless ``regenerate``: then it keeps the number and adds a version."""
+    """The draft for the period. Asked again for the same period it returns the existing one (so a doubled
+    schedule makes nothing new), unless ``regenerate``: then it adds a version. A draft has no number yet."""
     if period_end < period_start:
         raise BulletinError(_("The period cannot end before it starts."), field="period_end")
     with transaction.atomic():
@@ -166,11 +176,10 @@ def bulletin_generate(*, review: Review, period_start: datetime.date, period_end
         same_period = review.bulletins.filter(period_end=period_end).order_by("-version").first()
         if same_period and not regenerate:
             return same_period
-        if same_period:
-            number, version = same_period.number, same_period.version + 1
-        else:
-            number = (review.bulletins.aggregate(n=Max("number"))["n"] or 0) + 1
-            version = 1
+        if review.bulletins.filter(period_end=period_end, status=Bulletin.Status.PUBLISHED).exists():
+            raise BulletinError(_("This period's bulletin is already published; it cannot be drafted again."),
+                                field="period_end")
+        version = same_period.version + 1 if same_period else 1
         previous = (
             review.bulletins.filter(period_end__lt=period_end, status=Bulletin.Status.PUBLISHED)
             .order_by("-period_end", "-version")
@@ -178,10 +187,13 @@ def bulletin_generate(*, review: Review, period_start: datetime.date, period_end
         )
         snapshot = bulletin_snapshot(review=review, period_end=period_end,
                                      previous=previous.snapshot if previous else None)
-        return Bulletin.objects.create(
-            review=review, number=number, version=version, period_start=period_start, period_end=period_end,
+        bulletin = Bulletin.objects.create(
+            review=review, version=version, period_start=period_start, period_end=period_end,
             snapshot=snapshot, created_by=actor,
         )
+        audit_record(action="bulletin_drafted", actor=actor, obj=bulletin, detail={
+            "review": review.pk, "period_end": period_end.isoformat(), "version": version})
+        return bulletin
 
 
 def bulletins_visible_to(user: User) -> QuerySet[Bulletin]:
@@ -195,9 +207,14 @@ def bulletins_visible_to(user: User) -> QuerySet[Bulletin]:
 
 
 def bulletin_advance(*, bulletin: Bulletin, actor: User, to: str) -> Bulletin:
-    """draft → reviewed → published, by the rectification office; published is final."""
+    """draft → reviewed → published, by the rectification office; published is final.
+
+    Publishing takes the review's next number under the review's row lock, and only in period order: once
+    a later period is published, an earlier draft can no longer be, so 第N期 always follows the calendar.
+    """
     order = [Bulletin.Status.DRAFT, Bulletin.Status.REVIEWED, Bulletin.Status.PUBLISHED]
     with transaction.atomic():
+        Review.objects.select_for_update().get(pk=bulletin.review_id)
         b = Bulletin.objects.select_for_update().select_related("review").get(pk=bulletin.pk)
         if not is_office_for_court(actor, b.review.court_id):
             raise BulletinError(_("Only the rectification office reviews and publishes bulletins."))
@@ -210,14 +227,18 @@ def bulletin_advance(*, bulletin: Bulletin, actor: User, to: str) -> Bulletin:
         if to == Bulletin.Status.REVIEWED:
             b.reviewed_by, b.reviewed_at = actor, now
         else:
-            if b.review.bulletins.filter(period_end=b.period_end, status=Bulletin.Status.PUBLISHED).exists():
+            published = b.review.bulletins.filter(status=Bulletin.Status.PUBLISHED)
+            if published.filter(period_end=b.period_end).exists():
                 raise BulletinError(_("This period already has a published bulletin."), field="status")
+            if published.filter(period_end__gt=b.period_end).exists():
+                raise BulletinError(_("A bulletin for a later period is already published; bulletins are "
+                                      "published in period order."), field="status")
+            b.number = (published.aggregate(n=Max("number"))["n"] or 0) + 1
             b.published_by, b.published_at = actor, now
         b.status = to
         b.save()
-        if to == Bulletin.Status.PUBLISHED:
-            audit_record(action="bulletin_published", actor=actor, obj=b,
-                         detail={"review": b.review_id, "number": b.number, "version": b.version})
+        audit_record(action=f"bulletin_{to}", actor=actor, obj=b,
+                     detail={"review": b.review_id, "number": b.number, "version": b.version})
         return b
 
 
@@ -236,7 +257,12 @@ def bulletins_generate_due(*, today: datetime.date | None = None) -> list[int]:
     """The scheduled run: one draft per active review and finished period, and only one."""
     today = today or timezone.localdate()
     created = []
-    for review in Review.objects.filter(status=Review.Status.ACTIVE).select_related("court"):
+    # A review with nothing left to close (every measure closed or handed over to 长期坚持) has finished its
+    # bulletins: its final report says the rest.
+    unfinished = Measure.objects.filter(review=OuterRef("pk")).exclude(status=Measure.Status.CLOSED).exclude(
+        type=Measure.Type.ONGOING)
+    reviews = Review.objects.filter(status=Review.Status.ACTIVE).filter(Exists(unfinished)).select_related("court")
+    for review in reviews:
         period = periods_due(review, today)
         if period is None or (review.feedback_date and period[1] < review.feedback_date):
             continue

@@ -39,6 +39,8 @@ from measures.freshness import cached_aggregate
 from measures.models import Measure, local_today
 from measures.selectors import measure_scope, measures_visible_to, reviews_visible_to, wants_mine
 
+from . import rates
+
 # The filters a dashboard takes from its URL (bookmarkable); drill-down links carry them on.
 # ``scope`` is not a filter: it narrows a court leader's dashboard to 我分管 (measures.selectors.measure_scope).
 DASHBOARD_PARAMS = ("review", "category", "lead_department", "court", "deadline_from", "deadline_to", "scope")
@@ -63,10 +65,11 @@ class Dashboard:
     burndown: dict
     courts: list[dict] = field(default_factory=list)
     today: datetime.date | None = None
+    # What each rate counts, shown next to it (the bulletin and the ledger state the same definitions).
+    rates: dict = field(default_factory=lambda: {"measure": rates.MEASURE_RATE, "problem": rates.PROBLEM_RATE})
 
 
-def _rate(done: int, total: int) -> float | None:
-    return round(100 * done / total, 1) if total else None
+_rate = rates.completion_rate
 
 
 class _Links:
@@ -203,13 +206,13 @@ class _Figures(dict):
 
     def add(self, status: str, type_: str, counts: dict) -> None:
         n = counts["measures"]
-        ongoing = type_ == Measure.Type.ONGOING  # the ONGOING filter
+        bucket = rates.measure_bucket(status=status, type_=type_)
         self["measures"] += n
-        self["ongoing" if ongoing else "closable"] += n
+        self["ongoing" if bucket == rates.ONGOING else "closable"] += n
         self[f"status_{status}"] += n
-        if status == Measure.Status.CLOSED:
+        if bucket == rates.CLOSED:
             self["closed"] += n
-        elif status in OPEN and not ongoing:
+        elif bucket != rates.ONGOING and status in OPEN:
             self[status] += n  # the in_progress / closeout_requested / not_started tiles leave 长期坚持 out
             for key in DATED_ONLY:  # traffic_light_q: open, not 长期坚持, and the deadline
                 self[key] += counts[key]

@@ -17,7 +17,9 @@ class Bulletin(models.Model):
         PUBLISHED = "published", _("Published")
 
     review = models.ForeignKey(Review, verbose_name=_("review"), on_delete=models.PROTECT, related_name="bulletins")
-    number = models.PositiveIntegerField(_("issue number"))
+    # 第N期 is given when the bulletin is published, so the published series has no gaps and runs in period
+    # order; a draft has none yet.
+    number = models.PositiveIntegerField(_("issue number"), null=True, blank=True, editable=False)
     version = models.PositiveSmallIntegerField(_("version"), default=1)
     period_start = models.DateField(_("period from"))
     period_end = models.DateField(_("period to"))
@@ -45,7 +47,8 @@ class Bulletin(models.Model):
         ordering = ["-period_end", "-version"]
         constraints = [
             models.UniqueConstraint(fields=["review", "period_end", "version"], name="bulletin_unique_period_version"),
-            models.UniqueConstraint(fields=["review", "number", "version"], name="bulletin_unique_number_version"),
+            models.UniqueConstraint(fields=["review", "number"], name="bulletin_unique_published_number",
+                                    condition=models.Q(number__isnull=False)),
             models.UniqueConstraint(
                 fields=["review", "period_end"], name="bulletin_one_published_per_period",
                 condition=models.Q(status="published"),
@@ -53,7 +56,15 @@ class Bulletin(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.review} 第{self.number}期" + (f" v{self.version}" if self.version > 1 else "")
+        return f"{self.review} {self.label}"
+
+    @property
+    def label(self) -> str:
+        """第N期 once published; before that the draft is named by its period."""
+        if self.number:
+            return _("No. %(n)d") % {"n": self.number}
+        label = _("Draft to %(date)s") % {"date": f"{self.period_end:%Y-%m-%d}"}
+        return label + (f" v{self.version}" if self.version > 1 else "")
 
 
 def ledger_export_path(instance, filename: str) -> str:

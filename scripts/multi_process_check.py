@@ -83,8 +83,9 @@ def main() -> int:
     from courtreform.celery import app
 
     queue = f"multiproc-{uuid.uuid4().hex[:8]}"
-    env = {**os.environ, "DEBUG": "0", "DEMO": "1", "ALLOWED_HOSTS": "127.0.0.1", "LOG_LEVEL": "WARNING",
-           "CELERY_TASK_ALWAYS_EAGER": "0"}
+    from courtreform.childenv import child_env
+
+    env = child_env(DEBUG="0", DEMO="1", ALLOWED_HOSTS="127.0.0.1", LOG_LEVEL="WARNING", CELERY_TASK_ALWAYS_EAGER="0")
     ports = [free_port(), free_port()]
     logs_dir = ROOT / "var" if (ROOT / "var").is_dir() else Path("/tmp")
     procs: list[subprocess.Popen] = []

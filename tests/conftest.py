@@ -25,7 +25,10 @@ def _empty_cache():
     """Each test starts with no cached aggregates: the rolled-back data of the last one is gone."""
     from django.core.cache import cache
 
+    from measures import calendar
+
     cache.clear()
+    calendar.forget()  # the per-process statutory calendar of a rolled-back test
 
 
 @pytest.fixture(autouse=True)

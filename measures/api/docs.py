@@ -83,9 +83,10 @@ DOCS = {
                          "deadline, never the original one; reject needs a note."),
     "lookback_list": ("回头看记录。", "Look-backs."),
     "lookback_detail": ("一次回头看。", "One look-back."),
-    "lookback_record": ("记录回头看结果（仅整改办）：held 巩固；relapsed 反弹须说明情况，措施重新打开并计数。",
-                        "Record a look-back (rectification office only): held, or relapsed with a note, "
-                        "which reopens the measure and counts the relapse."),
+    "lookback_record": ("记录回头看结果（仅整改办）：held 巩固；relapsed 反弹须说明情况并给出新的整改时限（new_deadline），措施重新打开、进度回到反弹前最后一次如实报送的数值，并计数。",
+                        "Record a look-back (rectification office only): held, or relapsed with a note and a "
+                        "new_deadline, which reopens the measure at its last honestly reported progress and "
+                        "counts the relapse."),
     "prompt_list": ("工作提示单：整改办看到本院及下级法院的全部，部门看到发给本部门的。",
                     "Work prompt sheets: the office sees all of its court tree, a department those sent to it."),
     "prompt_detail": ("一期工作提示单及各部门的阅读情况。", "One prompt sheet and who has read it."),

@@ -225,6 +225,7 @@ class ExtensionDecisionInput(serializers.Serializer):
 class LookBackInput(serializers.Serializer):
     outcome = serializers.ChoiceField(choices=[LookBack.Outcome.HELD, LookBack.Outcome.RELAPSED])
     note = serializers.CharField(required=False, allow_blank=True, default="")
+    new_deadline = serializers.DateField(required=False, allow_null=True, default=None)
 
 
 class PromptIssueInput(serializers.Serializer):

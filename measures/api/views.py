@@ -457,7 +457,7 @@ class LookBackViewSet(ReadOnly):
         payload.is_valid(raise_exception=True)
         recorded = workflow.measure_record_lookback(
             lookback=lookback, actor=request.user, outcome=payload.validated_data["outcome"],
-            note=payload.validated_data["note"],
+            note=payload.validated_data["note"], new_deadline=payload.validated_data["new_deadline"],
         )
         return Response(s.LookBackSerializer(recorded).data)
 

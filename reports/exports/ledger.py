@@ -35,28 +35,34 @@ from openpyxl.worksheet.worksheet import Worksheet
 from accounts.models import Department
 from measures.models import Measure, ProgressReport
 
+from .. import rates
 from .base import BaseExporter, CellStyles, ProgressCallback, ProgressTotal, SafeWorkbook, safe_cell
+from .layout import line_count, lines_height
 
 # --- the ledger's vocabulary (data) -------------------------------------------------------------
 
 # key → (official column name, column width in characters). Order = column order.
+# The widths add up to what one A3 landscape page holds at 100% (Excel draws a column of width w as
+# w × 7 + 5 pixels, 96 to the inch: 195 units are 1,088 pt of the 1,133 pt between the margins), so the
+# body prints at its own 10 pt; a date needs 13 ("2026年12月31日" does not wrap).
 COLUMNS: dict[str, tuple[str, float]] = {
-    "seq": ("序号", 6),
-    "category": ("问题类别", 14),
-    "problem": ("具体问题", 30),
-    "measure": ("整改措施", 40),
-    "type": ("整改类型", 10),
-    "leader": ("责任领导", 12),
-    "lead_department": ("牵头部门", 13),
-    "supporting": ("配合部门", 15),
-    "owner": ("责任人", 11),
-    "original_deadline": ("原定时限", 14),
-    "current_deadline": ("现时限", 14),
-    "progress": ("整改进展情况", 40),
-    "status": ("完成情况", 10),
-    "closeout": ("销号情况", 11),
-    "overdue_days": ("超期天数", 8),
-    "remarks": ("备注", 20),
+    "seq": ("序号", 5),
+    "category": ("问题类别", 9),
+    "problem": ("具体问题", 18),
+    "measure": ("整改措施", 26),
+    "target": ("整改目标", 16),
+    "type": ("整改类型", 6),
+    "leader": ("责任领导", 10),
+    "lead_department": ("牵头部门", 9),
+    "supporting": ("配合部门", 10),
+    "owner": ("责任人", 9),
+    "original_deadline": ("原定时限", 13),
+    "current_deadline": ("现时限", 13),
+    "progress": ("整改进展情况", 24),
+    "status": ("完成情况", 6),
+    "closeout": ("销号情况", 6),
+    "overdue_days": ("超期天数", 5),
+    "remarks": ("备注", 10),
 }
 HEADERS = {key: name for key, (name, _width) in COLUMNS.items()}
 # Parent headers spanning two header rows: 责任分工 over the four "who" columns, 整改时限 over two.
@@ -94,12 +100,19 @@ SUMMARY_SHEET = "汇总"
 SUMMARY_TITLE = "整改情况汇总"
 SUMMARY_BY_CATEGORY = "按问题类别"
 SUMMARY_BY_DEPARTMENT = "按牵头部门"
-SUMMARY_COLUMNS = ("问题数", "整改措施数", "已完成", "推进中", "未启动", "持续推进", "超期", "完成率")
+SUMMARY_COLUMNS = ("问题数", "整改措施数", "应销号措施数", "已完成", "推进中", "未启动", "持续推进", "超期", "完成率")
+SUMMARY_NOTE = "注：{rate}＝{definition}。应销号措施数＝已完成＋推进中＋未启动。"
 SUMMARY_TOTAL = "合计"
 LEDGER_SHEET = "整改台账"
 
 BODY_FONT = "宋体"
 HEADER_FONT = "黑体"
+BODY_SIZE = 10  # points; printed at 100% (the columns fit the page), so never smaller on paper
+HEADER_SIZE = 11
+PAGE_HEADER = '&"黑体"&12{title}'
+PAGE_HEADER_DATE = "&10" + AS_OF_FORMAT
+PAGE_FOOTER = "&10第 &P 页 共 &N 页"
+SIDE_MARGIN_INCHES = 0.4
 OVERDUE_FILL = "FFC7CE"
 HEADER_FILL = "D9E1F2"
 HEADER_ROWS = (3, 4)
@@ -132,7 +145,7 @@ def person(title: str | None, name: str | None, username: str | None) -> str:
 
 ROW_FIELDS = (
     "id", "problem__category_id", "problem__category__name", "problem_id", "problem__description", "text",
-    "type", "status", "responsible_leader__title", "responsible_leader__full_name",
+    "target", "type", "status", "responsible_leader__title", "responsible_leader__full_name",
     "responsible_leader__username", "lead_department__name", "lead_department__order", "owner__title",
     "owner__full_name", "owner__username", "original_deadline", "current_deadline", "completed_on",
     "relapse_count", "latest_note", "supporting_names",
@@ -188,6 +201,7 @@ def row_values(row: dict, seq: int, today: datetime.date) -> dict:
         "category": row["problem__category__name"],
         "problem": row["problem__description"],
         "measure": row["text"],
+        "target": row["target"],
         "type": TYPE_WORDS.get(row["type"], ""),
         "leader": person(
             row["responsible_leader__title"], row["responsible_leader__full_name"], row["responsible_leader__username"]
@@ -209,32 +223,25 @@ def row_values(row: dict, seq: int, today: datetime.date) -> dict:
 
 @dataclass
 class Tally:
+    """The counts of a set of measures, bucketed by ``rates.measure_bucket`` like the dashboard's."""
+
     problems: set = field(default_factory=set)
     measures: int = 0
-    closed: int = 0
-    in_progress: int = 0
-    not_started: int = 0
-    ongoing: int = 0
+    buckets: dict = field(default_factory=lambda: dict.fromkeys(rates.BUCKETS, 0))
     overdue: int = 0
 
     def add(self, row: dict, overdue: bool) -> None:
         self.problems.add(row["problem_id"])
         self.measures += 1
-        status = row["status"]
-        if status == Measure.Status.CLOSED:
-            self.closed += 1
-        elif status == Measure.Status.ONGOING:
-            self.ongoing += 1
-        elif status == Measure.Status.NOT_STARTED:
-            self.not_started += 1
-        else:
-            self.in_progress += 1
+        self.buckets[rates.measure_bucket(status=row["status"], type_=row["type"])] += 1
         self.overdue += overdue
 
     def values(self) -> list:
-        rate = self.closed / self.measures if self.measures else 0
-        return [len(self.problems), self.measures, self.closed, self.in_progress, self.not_started, self.ongoing,
-                self.overdue, rate]
+        b = self.buckets
+        closable = sum(b[key] for key in rates.CLOSABLE_BUCKETS)
+        rate = rates.completion_rate(b[rates.CLOSED], closable)
+        return [len(self.problems), self.measures, closable, b[rates.CLOSED], b[rates.IN_PROGRESS],
+                b[rates.NOT_STARTED], b[rates.ONGOING], self.overdue, None if rate is None else rate / 100]
 
 
 class Summary:
@@ -288,7 +295,7 @@ class LedgerExporter(BaseExporter):
         keys = list(COLUMNS)
         ncols = len(keys)
         last_col = get_column_letter(ncols)
-        _page_setup(ws, ncols)
+        _page_setup(ws, ncols, title=self.title, as_of=self.as_of)
 
         total = self._total()
         ws.append([safe_cell(ws, self.title, styles["title"])])
@@ -297,64 +304,108 @@ class LedgerExporter(BaseExporter):
         merges.add(CellRange(f"A1:{last_col}1"))
         merges.add(CellRange(f"A2:{last_col}2"))
         top, bottom = _header_rows(keys)
+        for row_idx, height in zip(HEADER_ROWS, _header_heights(keys), strict=True):
+            ws.row_dimensions[row_idx].height = height
         ws.append([safe_cell(ws, value, styles["header"]) for value in top])
         ws.append([safe_cell(ws, value, styles["header"]) for value in bottom])
         for merge in _header_merges(keys):
             merges.add(CellRange(merge))
 
         summary = Summary()
-        row_idx = FIRST_DATA_ROW - 1
-        category_start = problem_start = None
-        category_id = problem_id = None
-        col_category = keys.index("category") + 1
-        col_problem = keys.index("problem") + 1
-
-        def close(col: int, start: int | None, end: int) -> None:
-            if start is not None and end > start:
-                merges.add(CellRange(min_col=col, min_row=start, max_col=col, max_row=end))
-
+        writer = _RowWriter(ws, styles, keys)
         for row, values in self.records():
-            row_idx += 1
             overdue = values["overdue_days"] is not None
             summary.add(row, overdue)
-            new_category = row["problem__category_id"] != category_id
-            if new_category:
-                close(col_category, category_start, row_idx - 1)
-                category_id, category_start = row["problem__category_id"], row_idx
-            if new_category or row["problem_id"] != problem_id:
-                close(col_problem, problem_start, row_idx - 1)
-                problem_id, problem_start = row["problem_id"], row_idx
-            suffix = "_overdue" if overdue else ""
-            cells = []
-            for key in keys:
-                value = values[key]
-                if key == "category" and row_idx != category_start:
-                    value = None
-                elif key == "problem" and row_idx != problem_start:
-                    value = None
-                if key in ("category", "problem"):
-                    style = styles["group"]
-                elif isinstance(value, datetime.date):
-                    style = styles["date" + suffix]
-                elif key in ("seq", "type", "status", "closeout", "overdue_days", "original_deadline",
-                             "current_deadline"):
-                    style = styles["center" + suffix]
-                else:
-                    style = styles["text" + suffix]
-                cells.append(safe_cell(ws, value, style))
-            ws.append(cells)
-            done = row_idx - FIRST_DATA_ROW + 1
-            if progress and done % 2000 == 0:
-                progress(done, total)
-        close(col_category, category_start, row_idx)
-        close(col_problem, problem_start, row_idx)
+            writer.add(row, values, overdue)
+            if progress and writer.written and writer.written % 2000 == 0:
+                progress(writer.written, total)
+        writer.finish()
 
         _write_summary(summary_ws, summary, title=self.title, as_of=self.as_of)
         workbook.save(out)
-        rows = row_idx - FIRST_DATA_ROW + 1
+        rows = writer.written
         if progress:
             progress(rows, total)
         return rows
+
+
+GROUPED_KEYS = ("category", "problem")
+CENTERED_KEYS = ("seq", "type", "status", "closeout", "overdue_days", "original_deadline", "current_deadline")
+
+
+class _RowWriter:
+    """Writes the measure rows one problem at a time, so each row's height is known before it is
+    written (a write-only sheet writes a row the moment it is appended): a row is as tall as its
+    longest wrapped cell, and the rows a problem (and a category) are merged over together hold its text.
+    """
+
+    def __init__(self, ws, styles: CellStyles, keys: list[str]):
+        self.ws, self.styles, self.keys = ws, styles, keys
+        self.widths = [COLUMNS[key][1] for key in keys]
+        self.next_row = FIRST_DATA_ROW
+        self.written = 0
+        self.pending: list[tuple[list, float]] = []
+        self.category_id = self.problem_id = None
+        self.category_start: int | None = None
+        self.category_text = self.problem_text = ""
+        self.merges = ws.merged_cells.ranges
+
+    def add(self, row: dict, values: dict, overdue: bool) -> None:
+        new_category = row["problem__category_id"] != self.category_id
+        if new_category or row["problem_id"] != self.problem_id:
+            self._flush()
+        if new_category:
+            self._close(self.keys.index("category") + 1, self.category_start, self.next_row - 1)
+            self.category_id, self.category_start = row["problem__category_id"], self.next_row
+            self.category_text = values["category"]
+        self.problem_id = row["problem_id"]
+        first_of_problem = not self.pending
+        suffix = "_overdue" if overdue else ""
+        cells, lines = [], 1
+        for key, width in zip(self.keys, self.widths, strict=True):
+            value = values[key]
+            if key in GROUPED_KEYS:
+                if not first_of_problem or (key == "category" and self.next_row + len(self.pending) != self.category_start):
+                    value = None
+                style = self.styles["group"]
+            elif isinstance(value, datetime.date):
+                style = self.styles["date" + suffix]
+            else:
+                style = self.styles[("center" if key in CENTERED_KEYS else "text") + suffix]
+                lines = max(lines, line_count(value, width))
+            cells.append(safe_cell(self.ws, value, style))
+        self.pending.append((cells, lines_height(lines, BODY_SIZE)))
+        if first_of_problem:
+            self.problem_text = values["problem"]
+
+    def _flush(self) -> None:
+        if not self.pending:
+            return
+        heights = [height for _cells, height in self.pending]
+        need = lines_height(line_count(self.problem_text, COLUMNS["problem"][1]), BODY_SIZE)
+        if self.next_row == self.category_start:
+            # The category may end with this problem: its text must fit in these rows too.
+            need = max(need, lines_height(line_count(self.category_text, COLUMNS["category"][1]), BODY_SIZE))
+        if sum(heights) < need:
+            extra = (need - sum(heights)) / len(heights)
+            heights = [round(height + extra, 1) for height in heights]
+        start = self.next_row
+        for (cells, _height), height in zip(self.pending, heights, strict=True):
+            self.ws.row_dimensions[self.next_row].height = height
+            self.ws.append(cells)
+            del self.ws.row_dimensions[self.next_row]  # written: keep memory flat over 100,000 rows
+            self.next_row += 1
+        self.written += len(self.pending)
+        self._close(self.keys.index("problem") + 1, start, self.next_row - 1)
+        self.pending = []
+
+    def _close(self, col: int, start: int | None, end: int) -> None:
+        if start is not None and end > start:
+            self.merges.add(CellRange(min_col=col, min_row=start, max_col=col, max_row=end))
+
+    def finish(self) -> None:
+        self._flush()
+        self._close(self.keys.index("category") + 1, self.category_start, self.next_row - 1)
 
 
 def _header_rows(keys: list[str]) -> tuple[list, list]:
@@ -391,16 +442,18 @@ def _styles(ws) -> CellStyles:
     border = Border(left=thin, right=thin, top=thin, bottom=thin)
     wrap_center = Alignment(horizontal="center", vertical="center", wrap_text=True)
     wrap_left = Alignment(horizontal="left", vertical="center", wrap_text=True)
-    body = Font(name=BODY_FONT, size=10)
-    overdue_font = Font(name=BODY_FONT, size=10, color="9C0006")
+    # A category or problem merged over many rows (and pages) starts at its first row, not halfway down.
+    wrap_top = Alignment(horizontal="left", vertical="top", wrap_text=True)
+    body = Font(name=BODY_FONT, size=BODY_SIZE)
+    overdue_font = Font(name=BODY_FONT, size=BODY_SIZE, color="9C0006")
     overdue_fill = PatternFill("solid", fgColor=OVERDUE_FILL)
     styles = CellStyles(ws)
     styles.add("title", font=Font(name=HEADER_FONT, size=18), alignment=Alignment(horizontal="center",
                                                                                    vertical="center"))
     styles.add("as_of", font=Font(name=BODY_FONT, size=11), alignment=Alignment(horizontal="right"))
-    styles.add("header", font=Font(name=HEADER_FONT, size=11, bold=True), alignment=wrap_center, border=border,
+    styles.add("header", font=Font(name=HEADER_FONT, size=HEADER_SIZE, bold=True), alignment=wrap_center, border=border,
                fill=PatternFill("solid", fgColor=HEADER_FILL))
-    styles.add("group", font=body, alignment=wrap_left, border=border)
+    styles.add("group", font=body, alignment=wrap_top, border=border)
     styles.add("text", font=body, alignment=wrap_left, border=border)
     styles.add("center", font=body, alignment=wrap_center, border=border)
     styles.add("date", font=body, alignment=wrap_center, border=border, number_format=DATE_NUMBER_FORMAT)
@@ -411,11 +464,25 @@ def _styles(ws) -> CellStyles:
     styles.add("number", font=body, alignment=wrap_center, border=border)
     styles.add("percent", font=body, alignment=wrap_center, border=border, number_format="0.0%")
     styles.add("section", font=Font(name=HEADER_FONT, size=12, bold=True))
+    styles.add("note", font=body, alignment=Alignment(horizontal="left", vertical="top", wrap_text=True))
     return styles
 
 
-def _page_setup(ws, ncols: int) -> None:
-    """A3 landscape, one page wide, header rows repeated on every printed page, frozen on screen."""
+def _header_heights(keys: list[str]) -> tuple[float, float]:
+    """Heights of the two header rows: a group's name over its columns' joint width on the first,
+    its columns' names on the second, and every other name (merged over both rows) in their sum."""
+    grouped = {key: parent for parent, children in HEADER_GROUPS.items() for key in children}
+    top = max(line_count(parent, sum(COLUMNS[k][1] for k in children)) for parent, children in HEADER_GROUPS.items())
+    bottom = max(line_count(HEADERS[key], COLUMNS[key][1]) for key in grouped)
+    both = max(line_count(HEADERS[key], COLUMNS[key][1]) for key in keys if key not in grouped)
+    first, second = lines_height(top, HEADER_SIZE), lines_height(bottom, HEADER_SIZE)
+    return first, max(second, lines_height(both, HEADER_SIZE) - first)
+
+
+def _page_setup(ws, ncols: int, *, title: str, as_of: datetime.date) -> None:
+    """A3 landscape at 100%, header rows repeated on every printed page, frozen on screen; the page
+    header carries the title and date, the footer the page number. fitToWidth only ever shrinks, and
+    the columns fit the page, so it never does: it is there for a reader who widens a column."""
     for index, (_name, width) in enumerate(COLUMNS.values(), start=1):
         ws.column_dimensions[get_column_letter(index)].width = width
     ws.row_dimensions[1].height = 36
@@ -427,40 +494,64 @@ def _page_setup(ws, ncols: int) -> None:
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.print_options.horizontalCentered = True
-    ws.page_margins.left = ws.page_margins.right = 0.4
-    ws.page_margins.top = ws.page_margins.bottom = 0.6
+    ws.page_margins.left = ws.page_margins.right = SIDE_MARGIN_INCHES
+    ws.page_margins.top = ws.page_margins.bottom = 0.7
+    ws.page_margins.header = ws.page_margins.footer = 0.3
+    ws.oddHeader.center.text = PAGE_HEADER.format(title=title)
+    ws.oddHeader.right.text = PAGE_HEADER_DATE.format(date=chinese_date(as_of))
+    ws.oddFooter.center.text = PAGE_FOOTER
 
 
 def _write_summary(ws, summary: Summary, *, title: str, as_of: datetime.date) -> None:
     styles = _styles(ws)
     ncols = len(SUMMARY_COLUMNS) + 1
     last = get_column_letter(ncols)
-    ws.column_dimensions["A"].width = 28
-    for index in range(2, ncols + 1):
-        ws.column_dimensions[get_column_letter(index)].width = 11
+    widths = [28] + [10] * (ncols - 1)
+    for index, width in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(index)].width = width
     ws.page_setup.orientation = "landscape"
     ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.oddHeader.center.text = PAGE_HEADER.format(title=f"{title}{SUMMARY_TITLE}")
+    ws.oddFooter.center.text = PAGE_FOOTER
     merges = ws.merged_cells.ranges
-    ws.append([safe_cell(ws, f"{title}{SUMMARY_TITLE}", styles["title"])])
-    ws.append([safe_cell(ws, AS_OF_FORMAT.format(date=chinese_date(as_of)), styles["as_of"])])
+    row = 1
+
+    def append(cells: list, height: float | None = None) -> None:
+        nonlocal row
+        if height is not None:
+            ws.row_dimensions[row].height = height
+        ws.append(cells)
+        row += 1
+
+    append([safe_cell(ws, f"{title}{SUMMARY_TITLE}", styles["title"])], 36)
+    append([safe_cell(ws, AS_OF_FORMAT.format(date=chinese_date(as_of)), styles["as_of"])])
     merges.add(CellRange(f"A1:{last}1"))
     merges.add(CellRange(f"A2:{last}2"))
+    header = [HEADERS["category"], *SUMMARY_COLUMNS]
+    header_height = lines_height(max(line_count(h, w) for h, w in zip(header, widths, strict=True)), HEADER_SIZE)
 
     def table(heading: str, first_column: str, entries: list[tuple[str, Tally]]) -> None:
-        ws.append([])
-        ws.append([safe_cell(ws, heading, styles["section"])])
-        ws.append([safe_cell(ws, value, styles["header"]) for value in (first_column, *SUMMARY_COLUMNS)])
+        append([])
+        append([safe_cell(ws, heading, styles["section"])])
+        append([safe_cell(ws, value, styles["header"]) for value in (first_column, *SUMMARY_COLUMNS)], header_height)
         for name, tally in [*entries, (SUMMARY_TOTAL, summary.total)]:
             values = tally.values()
-            ws.append(
+            rate = values[-1]
+            append(
                 [safe_cell(ws, name, styles["text"])]
                 + [safe_cell(ws, v, styles["number"]) for v in values[:-1]]
-                + [safe_cell(ws, values[-1], styles["percent"])]
+                + [safe_cell(ws, "—" if rate is None else rate, styles["percent"])],
+                lines_height(line_count(name, widths[0]), BODY_SIZE),
             )
 
     table(SUMMARY_BY_CATEGORY, HEADERS["category"], list(summary.categories.values()))
     departments = sorted(summary.departments.values(), key=lambda item: item[0])
     table(SUMMARY_BY_DEPARTMENT, HEADERS["lead_department"], [(key[1], tally) for key, tally in departments])
+    note = SUMMARY_NOTE.format(rate=rates.document_text(rates.MEASURE_RATE.label),
+                               definition=rates.document_text(rates.MEASURE_RATE.definition))
+    append([])
+    append([safe_cell(ws, note, styles["note"])], lines_height(line_count(note, sum(widths)), BODY_SIZE))
+    merges.add(CellRange(min_col=1, min_row=row - 1, max_col=ncols, max_row=row - 1))

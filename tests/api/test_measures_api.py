@@ -266,11 +266,17 @@ def test_office_records_a_relapse_in_a_lookback(api, org, drive, measure):
     lookback = f.LookBackFactory(measure=measure)
     assert api(org.staff_a).post(f"/api/lookbacks/{lookback.pk}/record/", {"outcome": "held"},
                                  format="json").status_code == 403
+    without_deadline = api(org.office).post(f"/api/lookbacks/{lookback.pk}/record/",
+                                            {"outcome": "relapsed", "note": "问题反弹"}, format="json")
     response = api(org.office).post(f"/api/lookbacks/{lookback.pk}/record/",
-                                    {"outcome": "relapsed", "note": "问题反弹"}, format="json")
+                                    {"outcome": "relapsed", "note": "问题反弹", "new_deadline": "2099-06-30"},
+                                    format="json")
+    assert without_deadline.status_code == 400
+    assert "new_deadline" in without_deadline.content.decode()
     assert response.status_code == 200
     measure.refresh_from_db()
     assert (measure.status, measure.relapse_count) == (Measure.Status.IN_PROGRESS, 1)
+    assert measure.current_deadline == datetime.date(2099, 6, 30)
 
 
 # --- evidence -----------------------------------------------------------------------------------

@@ -62,5 +62,84 @@ def test_nginx_config_matches_the_app_settings():
 
 def test_env_example_lists_every_variable_the_compose_file_needs():
     example = (ROOT / ".env.example").read_text()
-    for name in ("SECRET_KEY=", "POSTGRES_PASSWORD=", "ALLOWED_HOSTS=", "HTTP_PORT=", "LOG_FORMAT="):
+    for name in ("SECRET_KEY=", "POSTGRES_PASSWORD=", "ALLOWED_HOSTS=", "HTTP_PORT=", "HTTPS_PORT=", "TLS_DIR=",
+                 "LOG_FORMAT="):
         assert name in example
+
+
+def test_compose_serves_https_on_443_and_plain_http_only_to_redirect(compose):
+    nginx = compose["services"]["nginx"]
+    assert set(nginx["ports"]) == {"${HTTP_PORT:-80}:80", "${HTTPS_PORT:-443}:443"}
+    conf = (ROOT / "deploy" / "nginx.conf").read_text()
+    plain, encrypted = conf.split("listen 443 ssl default_server;")
+    assert "proxy_pass" not in plain and "return 301 https://$host$request_uri;" in plain
+    assert "proxy_pass http://zgt_web;" in encrypted
+
+
+def test_nginx_gets_its_certificate_from_tls_dir_after_the_tls_service_made_sure_of_it(compose):
+    nginx, tls = compose["services"]["nginx"], compose["services"]["tls"]
+    mount = "${TLS_DIR:-./tls}:/etc/nginx/tls"
+    assert mount + ":ro" in nginx["volumes"]
+    assert mount in tls["volumes"]
+    assert tls["command"] == ["sh", "deploy/tls-init.sh", "/etc/nginx/tls"]
+    assert nginx["depends_on"]["tls"]["condition"] == "service_completed_successfully"
+    conf = (ROOT / "deploy" / "nginx.conf").read_text()
+    assert "ssl_certificate /etc/nginx/tls/tls.crt;" in conf
+    assert "ssl_certificate_key /etc/nginx/tls/tls.key;" in conf
+
+
+def test_the_app_runs_with_https_on_unless_env_says_otherwise(compose):
+    for service in ("web", "worker", "beat", "migrate"):
+        assert compose["services"][service]["environment"]["HTTPS"] == "${HTTPS:-1}"
+
+
+def compose_environment(compose) -> dict[str, str]:
+    """The web service's environment with compose's ${NAME:-default} resolved as an empty .env would."""
+    import re
+
+    resolve = lambda value: re.sub(r"\$\{\w+:[-?]([^}]*)\}", lambda m: m.group(1), str(value))  # noqa: E731
+    return {key: resolve(value) for key, value in compose["services"]["web"]["environment"].items()}
+
+
+@pytest.mark.django_db
+def test_check_deploy_is_clean_for_the_stack_as_shipped(compose):
+    import secrets
+    import subprocess
+    import sys
+
+    from courtreform.childenv import child_env
+
+    # What .env.example asks for; the servers are this test run's (a database without demo data).
+    shipped = {key: value for key, value in compose_environment(compose).items()
+               if key not in ("DATABASE_URL", "REDIS_URL", "EVIDENCE_ROOT")}
+    env = child_env(**shipped, SECRET_KEY=secrets.token_urlsafe(50), ALLOWED_HOSTS="zgt.court.example",
+                    DEBUG="0", DEMO="0")
+    result = subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+                            cwd=ROOT, env=env, capture_output=True, text=True)
+
+    assert result.returncode == 0, result.stderr
+
+
+def test_systemd_web_unit_runs_with_https_and_nginx_gets_a_certificate_first():
+    web = (ROOT / "deploy" / "systemd" / "courtreform-web.service").read_text()
+    tls = (ROOT / "deploy" / "systemd" / "courtreform-tls.service").read_text()
+    assert any(line.startswith("Environment=") and "HTTPS=1" in line for line in web.splitlines())
+    assert "ExecStart=/bin/sh /opt/courtreform/deploy/tls-init.sh /etc/nginx/tls" in tls
+    assert "Before=nginx.service" in tls and "WantedBy=nginx.service" in tls
+
+
+def test_the_image_carries_every_front_end_folder_the_settings_serve_and_no_other():
+    from django.conf import settings
+
+    served = {str(Path(path).relative_to(settings.NODE_MODULES_DIR)) for prefix, path in
+              (entry for entry in settings.STATICFILES_DIRS if isinstance(entry, tuple))
+              if prefix.startswith("vendor/")}
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    copied = set(dockerfile.split("for dir in ", 1)[1].split(";", 1)[0].split())
+
+    assert copied == served
+
+
+def test_the_courts_private_key_stays_out_of_the_image_and_out_of_git():
+    assert "tls" in (ROOT / ".dockerignore").read_text().splitlines()
+    assert "tls/" in (ROOT / ".gitignore").read_text().splitlines()

@@ -1,16 +1,21 @@
-"""deploy/nginx.conf in a real nginx in front of the app: evidence by X-Accel-Redirect, static
-files from the collected folder, request ids and forwarded headers. Skipped where nginx is not
-installed (Debian: apt-get install nginx)."""
+"""deploy/nginx.conf in a real nginx in front of the app: HTTPS only (port 80 redirects), with the
+certificate deploy/tls-init.sh generates; evidence by X-Accel-Redirect, static files from the
+collected folder, request ids and forwarded headers. Skipped where nginx is not installed (Debian:
+apt-get install nginx)."""
 
 import os
 import pwd
 import shutil
 import socket
+import ssl
 import subprocess
+import threading
 import time
 import urllib.error
 import urllib.request
+from contextlib import contextmanager
 from http.cookiejar import CookieJar
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -29,21 +34,30 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture
-def nginx(live_server, settings, tmp_path):
-    """nginx with deploy/nginx.conf, its upstream, port and the two folders pointed at this test."""
-    settings.EVIDENCE_X_ACCEL = True
+class Nginx:
+    def __init__(self, http: str, https: str, certificate: Path):
+        self.http, self.https, self.certificate = http, https, certificate
+
+
+@contextmanager
+def running_nginx(upstream: str, tmp_path: Path, media_root: str):
+    """nginx with deploy/nginx.conf, its upstream, ports, certificate and the two folders pointed at
+    this test; the certificate is the self-signed one deploy/tls-init.sh makes on a first start."""
     static = tmp_path / "static"
     (static / "css").mkdir(parents=True)
     (static / "css" / "site.css").write_text("body { color: #333; }\n")
-    upstream = live_server.url.removeprefix("http://")
-    port = free_port()
+    tls = tmp_path / "tls"
+    subprocess.run(["sh", str(ROOT / "deploy" / "tls-init.sh"), str(tls)], check=True, capture_output=True,
+                   env={**os.environ, "ALLOWED_HOSTS": "127.0.0.1"})
+    port, tls_port = free_port(), free_port()
     conf = (ROOT / "deploy" / "nginx.conf").read_text()
     conf = (
         conf.replace("server web:8000;", f"server {upstream};")
         .replace("listen 80 default_server;", f"listen 127.0.0.1:{port} default_server;")
+        .replace("listen 443 ssl default_server;", f"listen 127.0.0.1:{tls_port} ssl default_server;")
+        .replace("/etc/nginx/tls/", f"{tls}/")
         .replace("alias /srv/static/;", f"alias {static}/;")
-        .replace("alias /data/evidence/;", f"alias {settings.MEDIA_ROOT}/;")
+        .replace("alias /data/evidence/;", f"alias {media_root}/;")
         .replace("/var/log/nginx/access.log", str(tmp_path / "access.log"))
     )
     (tmp_path / "site.conf").write_text(conf)
@@ -67,22 +81,55 @@ def nginx(live_server, settings, tmp_path):
     else:
         proc.kill()
         pytest.fail(proc.stdout.read().decode())
-    yield base
-    proc.terminate()
-    proc.wait(timeout=10)
+    try:
+        yield Nginx(http=base, https=f"https://127.0.0.1:{tls_port}", certificate=tls / "tls.crt")
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+@pytest.fixture
+def nginx(live_server, settings, tmp_path):
+    settings.EVIDENCE_X_ACCEL = True
+    with running_nginx(live_server.url.removeprefix("http://"), tmp_path, settings.MEDIA_ROOT) as server:
+        yield server
+
+
+@pytest.fixture
+def upstream_headers():
+    """A stand-in upstream that records the headers nginx sends it."""
+    seen: list[dict] = []
+
+    class Recorder(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 (the http.server API)
+            seen.append(dict(self.headers))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Recorder)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"127.0.0.1:{server.server_port}", seen
+    server.shutdown()
 
 
 class Browser:
-    """A cookie-keeping client that does not follow redirects (we look at them)."""
+    """A cookie-keeping client that does not follow redirects (we look at them). Over HTTPS it
+    trusts the site's certificate and checks that it names the host, like a browser told to."""
 
     class _NoRedirect(urllib.request.HTTPRedirectHandler):
         def redirect_request(self, *args, **kwargs):
             return None
 
-    def __init__(self, base: str):
-        self.base = base
+    def __init__(self, nginx: Nginx, *, https: bool = True):
+        self.base = nginx.https if https else nginx.http
+        context = ssl.create_default_context(cafile=str(nginx.certificate))
         self.opener = urllib.request.build_opener(
-            urllib.request.HTTPCookieProcessor(CookieJar()), self._NoRedirect()
+            urllib.request.HTTPCookieProcessor(CookieJar()), self._NoRedirect(),
+            urllib.request.HTTPSHandler(context=context),
         )
 
     def get(self, path: str, headers: dict | None = None):
@@ -148,3 +195,34 @@ def test_nginx_gives_the_app_a_request_id_and_returns_it(nginx):
     assert mine.headers.get_all("X-Request-ID") == ["client-chosen-1234"]
     assert len(generated.headers.get_all("X-Request-ID")) == 1
     assert len(generated.headers["X-Request-ID"]) == 32
+
+
+def test_plain_http_only_redirects_to_https(nginx):
+    for path in ("/login/", "/healthz", "/static/css/site.css", "/evidence/1/"):
+        response = Browser(nginx, https=False).get(path)
+
+        assert response.status == 301
+        assert response.headers["Location"] == f"https://127.0.0.1{path}"
+
+
+def test_the_container_healthcheck_still_answers_on_port_80(nginx):
+    assert Browser(nginx, https=False).get("/nginx-health").status == 200
+
+
+def test_the_app_is_told_the_request_came_over_https(upstream_headers, tmp_path):
+    # With HTTPS=1 the app trusts exactly this header (SECURE_PROXY_SSL_HEADER): no redirect loop.
+    upstream, seen = upstream_headers
+    with running_nginx(upstream, tmp_path, str(tmp_path)) as nginx:
+        Browser(nginx).get("/login/")
+
+    assert seen[0]["X-Forwarded-Proto"] == "https"
+
+
+def test_nginx_speaks_only_current_tls_versions(nginx):
+    old = ssl.create_default_context(cafile=str(nginx.certificate))
+    old.minimum_version = old.maximum_version = ssl.TLSVersion.TLSv1_1
+    old.set_ciphers("DEFAULT:@SECLEVEL=0")
+    port = int(nginx.https.rsplit(":", 1)[1])
+
+    with pytest.raises(ssl.SSLError), socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+        old.wrap_socket(sock, server_hostname="127.0.0.1")

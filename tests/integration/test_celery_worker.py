@@ -1,7 +1,6 @@
 """A real Celery worker against the real Redis: a measure passes its deadline → flagged → notified."""
 
 import datetime
-import os
 import subprocess
 import sys
 import time
@@ -10,9 +9,9 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.db import connection
 from django.utils import timezone
 
+from courtreform.childenv import child_env
 from measures import tasks
 from measures.models import Measure
 from notifications.models import Notification
@@ -27,14 +26,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def worker():
     """A worker on a queue of its own, reading the test database."""
     queue = f"test-{uuid.uuid4().hex[:8]}"
-    db = connection.settings_dict
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"postgresql://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
-        "REDIS_URL": settings.CELERY_BROKER_URL,
-        "CELERY_TASK_ALWAYS_EAGER": "0",
-        "DEMO": "1",
-    }
+    env = child_env(REDIS_URL=settings.CELERY_BROKER_URL, CELERY_TASK_ALWAYS_EAGER="0", DEMO="1")
     proc = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "courtreform", "worker", "-Q", queue, "--pool=solo",
          "--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "WARNING"],

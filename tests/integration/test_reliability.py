@@ -29,6 +29,7 @@ from django.db import connection
 from django.urls import reverse
 
 from courtreform.celery import app as celery_app
+from courtreform.childenv import child_env
 from measures import alerts, overdue
 from measures.models import MeasureAlert, ProgressReport
 from notifications.models import Notification, Preference
@@ -300,18 +301,11 @@ def test_a_worker_killed_while_sending_redelivers_the_task_and_nothing_is_sent_t
     [notification_id] = notifications_create(batch_key="alerts:killed-worker",
                                              digests={org.head_a.pk: {"title": title, "items": []}})
     queue = f"test-{uuid.uuid4().hex[:8]}"
-    db = connection.settings_dict
     log = tmp_path / "worker.log"
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"postgresql://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
-        "REDIS_URL": own_redis.url,
-        "SMS_GATEWAY_URL": slow_gateway.url,
-        "SMS_GATEWAY_TIMEOUT": "30",
-        "EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend",
-        "CELERY_TASK_ALWAYS_EAGER": "0",
-        "DEMO": "1",
-    }
+    env = child_env(
+        REDIS_URL=own_redis.url, SMS_GATEWAY_URL=slow_gateway.url, SMS_GATEWAY_TIMEOUT="30",
+        EMAIL_BACKEND="django.core.mail.backends.console.EmailBackend", CELERY_TASK_ALWAYS_EAGER="0", DEMO="1",
+    )
     with log.open("w") as out:
         worker = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "courtreform", "worker", "-Q", queue, "--pool=prefork",

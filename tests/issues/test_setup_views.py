@@ -33,6 +33,7 @@ def _review_post(court, **overrides) -> dict:
         "leading_group": "组长：院长\n副组长：政治部主任",
         "status": Review.Status.ACTIVE,
         "reminder_days": "7,3",
+        "reminder_working_days": "on",
         "escalation_days": "30",
         "lookback_months": "3",
         "bulletin_frequency": Review.BulletinFrequency.MONTHLY,
@@ -68,7 +69,7 @@ def test_office_sets_up_a_review_from_finding_to_measures_and_sees_the_tree(clie
     response = client.post(reverse("setup_review_new"), _review_post(org.court))
     review = Review.objects.get()
     assert response.status_code == 302 and response.url.startswith(reverse("setup_review", args=[review.pk]))
-    assert review.court == org.court and review.reminder_days == [7, 3]
+    assert review.court == org.court and review.reminder_days == [7, 3] and review.reminder_working_days
     assert review.history.get().history_user == org.office
 
     # Its finding, untraced at first and flagged as such.

@@ -192,6 +192,7 @@ def test_notifications_wait_in_the_outbox_while_the_broker_is_down_and_are_sent_
     assert [m.to for m in mail.outbox] == [["head@court.local"]]
 
 
+@pytest.mark.django_db  # the administrator's holiday table is read first
 def test_working_days_skip_the_national_day_holiday_and_count_the_make_up_saturday():
     from measures.calendar import add_working_days
 
@@ -205,7 +206,8 @@ def test_a_review_counting_working_days_reminds_before_a_holiday_not_after_it(or
                              feedback_date=datetime.date(2026, 1, 10))
     problem = f.ProblemFactory(category=f.CategoryFactory(review=review))
     f.MeasureFactory(problem=problem, lead_department=org.dept_a, original_deadline=datetime.date(2026, 10, 9))
-    calendar_review = f.ReviewFactory(court=org.court, reminder_days=[3], feedback_date=datetime.date(2026, 1, 10))
+    calendar_review = f.ReviewFactory(court=org.court, reminder_days=[3], reminder_working_days=False,
+                                      feedback_date=datetime.date(2026, 1, 10))
     f.MeasureFactory(problem=f.ProblemFactory(category=f.CategoryFactory(review=calendar_review)),
                      lead_department=org.dept_a, original_deadline=datetime.date(2026, 10, 9))
     with at(datetime.date(2026, 9, 30)):

@@ -214,3 +214,14 @@ def test_print_options(seed_output):
     out = io.StringIO()
     call_command("seed_demo", "--print-logins", stdout=out)
     assert "yuanzhang" in out.getvalue() and "院领导" in out.getvalue() and "sysadmin" in out.getvalue()
+
+
+def test_the_rules_the_bulletin_names_are_in_the_register_linked_to_their_measures(inspection):
+    """Seed 003: "制定或完善相关制度20个" — the register holds the ones the bulletin names, never a bulletin or a law."""
+    from measures.rules import rules_for_review
+
+    names = set(rules_for_review(inspection).values_list("name", flat=True))
+
+    assert {"《案款发放管理规定》", "《党组议事决策规则》", "《院庭长案件监督管理办法》"} <= names
+    assert not {"《长期未结案件情况通报》", "《民法典》"} & names
+    assert all(rule.measures.filter(review=inspection).exists() for rule in rules_for_review(inspection))

@@ -618,7 +618,8 @@ def test_a_relapse_found_in_lookback_reopens_the_measure_and_is_counted(org, mea
     measure = drive.closed(measure)
     lookback = f.LookBackFactory(measure=measure, due_on=datetime.date(2026, 6, 10))
 
-    workflow.measure_record_lookback(lookback=lookback, actor=org.office, outcome="relapsed", note="同类问题再次出现")
+    workflow.measure_record_lookback(lookback=lookback, actor=org.office, outcome="relapsed", note="同类问题再次出现",
+                                     new_deadline=datetime.date(2026, 9, 30))
 
     measure = reload(measure)
     lookback.refresh_from_db()
@@ -632,13 +633,45 @@ def test_a_relapse_found_in_lookback_reopens_the_measure_and_is_counted(org, mea
 def test_a_second_relapse_counts_again(org, measure, drive):
     measure = drive.closed(measure)
     first = f.LookBackFactory(measure=measure, due_on=datetime.date(2026, 6, 10))
-    workflow.measure_record_lookback(lookback=first, actor=org.office, outcome="relapsed", note="反弹")
+    workflow.measure_record_lookback(lookback=first, actor=org.office, outcome="relapsed", note="反弹",
+                                     new_deadline=datetime.date(2026, 9, 30))
     measure = drive.closed(reload(measure))
     second = f.LookBackFactory(measure=measure, due_on=datetime.date(2026, 9, 10))
 
-    workflow.measure_record_lookback(lookback=second, actor=org.office, outcome="relapsed", note="再次反弹")
+    workflow.measure_record_lookback(lookback=second, actor=org.office, outcome="relapsed", note="再次反弹",
+                                     new_deadline=datetime.date(2026, 12, 31))
 
     assert reload(measure).relapse_count == 2
+
+
+def test_a_relapse_reopens_at_the_last_honest_progress_with_a_new_deadline_and_no_red_light(
+    org, measure, drive, time_machine
+):
+    """BUG: a relapse reopened the measure with its old deadline and 100%: red "超期90天" the moment it reopened."""
+    measure = drive.closed(measure)  # reported 30% before the close-out, deadline 2026-06-30
+    assert reload(measure).progress_percent == 100
+    lookback = f.LookBackFactory(measure=measure, due_on=datetime.date(2026, 9, 28))
+    time_machine.move_to(f.shanghai(2026, 9, 28, 9, 0), tick=False)
+
+    workflow.measure_record_lookback(lookback=lookback, actor=org.office, outcome="relapsed",
+                                     note="久拖不结案件又有回升", new_deadline=datetime.date(2026, 12, 31))
+
+    measure = reload(measure)
+    assert (measure.progress_percent, measure.current_deadline) == (30, datetime.date(2026, 12, 31))
+    assert measure.original_deadline == f.DEADLINE  # the first deadline still counts in overdue statistics
+    assert measure.overdue_since is None
+    assert measure.traffic_light() == "green"
+    assert_recorded(measure, org.office, reason_contains="2026-12-31")
+
+
+@pytest.mark.parametrize("deadline", [None, datetime.date(2026, 3, 10), datetime.date(2026, 1, 1)])
+def test_a_relapse_is_refused_without_a_new_deadline_after_today(org, measure, drive, deadline):
+    measure = drive.closed(measure)
+    lookback = f.LookBackFactory(measure=measure, due_on=datetime.date(2026, 6, 10))
+    with nothing_written(measure), pytest.raises(WorkflowError) as err:
+        workflow.measure_record_lookback(lookback=lookback, actor=org.office, outcome="relapsed", note="反弹",
+                                         new_deadline=deadline)
+    assert err.value.field == "new_deadline"
 
 
 def test_a_lookback_that_held_keeps_the_measure_closed(org, measure, drive):
@@ -790,7 +823,8 @@ def _transition(org, drive, measure, name):
         lookback = f.LookBackFactory(measure=reload(measure), due_on=datetime.date(2026, 6, 10))
         outcome = name.removeprefix("lookback_")
         return org.office, lambda: workflow.measure_record_lookback(
-            lookback=lookback, actor=org.office, outcome=outcome, note="回头看"
+            lookback=lookback, actor=org.office, outcome=outcome, note="回头看",
+            new_deadline=datetime.date(2026, 12, 31) if outcome == "relapsed" else None,
         )
     if name == "edit":
         return org.office, lambda: workflow.measure_update(

@@ -3,10 +3,10 @@ every export recorded, large ones in the background."""
 
 import datetime
 import io
-import os
 import subprocess
 import sys
 import time
+import unicodedata
 import uuid
 from pathlib import Path
 
@@ -17,7 +17,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
 
+from courtreform.childenv import child_env
 from measures.models import Measure
 from reports import ledgers, tasks
 from reports.exports.base import safe_cell
@@ -46,7 +48,7 @@ def ledger_review(org, review, on_day):
     p3 = f.ProblemFactory(category=second, description="年轻干警培养不足", order=1)
     common = {"lead_department": org.dept_a, "responsible_leader": org.leader_a}
     m1 = f.MeasureFactory(problem=p1, order=1, text="制定党组理论学习计划", original_deadline=datetime.date(2026, 6, 30),
-                          owner=org.staff_a, supporting_departments=[org.dept_b], **common)
+                          target="按季度完成学习计划", owner=org.staff_a, supporting_departments=[org.dept_b], **common)
     m2 = f.MeasureFactory(problem=p1, order=2, text="=HYPERLINK(\"http://evil.example\",\"点击\")",
                           original_deadline=datetime.date(2026, 12, 31), **common)
     m3 = f.MeasureFactory(problem=p2, order=1, text="坚持每周调度机制", read_only_continuing=True, **common)
@@ -82,27 +84,28 @@ def test_discipline_office_downloads_review_ledger_in_official_layout(client, or
     assert ws["A1"].value == "某市中级人民法院市委第二巡察组反馈意见整改工作台账"
     assert ws["A2"].value == "截至2026年7月10日"
     assert [c.value for c in ws[3]] == [
-        "序号", "问题类别", "具体问题", "整改措施", "整改类型", "责任分工", None, None, None, "整改时限", None,
-        "整改进展情况", "完成情况", "销号情况", "超期天数", "备注",
+        "序号", "问题类别", "具体问题", "整改措施", "整改目标", "整改类型", "责任分工", None, None, None, "整改时限",
+        None, "整改进展情况", "完成情况", "销号情况", "超期天数", "备注",
     ]
-    assert [c.value for c in ws[4]][5:11] == ["责任领导", "牵头部门", "配合部门", "责任人", "原定时限", "现时限"]
+    assert [c.value for c in ws[4]][6:12] == ["责任领导", "牵头部门", "配合部门", "责任人", "原定时限", "现时限"]
     merged = {str(r) for r in ws.merged_cells.ranges}
-    assert {"A1:P1", "A2:P2", "F3:I3", "J3:K3", "A3:A4", "D3:D4", "P3:P4"} <= merged
+    assert {"A1:Q1", "A2:Q2", "G3:J3", "K3:L3", "A3:A4", "D3:D4", "E3:E4", "Q3:Q4"} <= merged
     # 问题类别 merged over its four measures and then two; 具体问题 over its measures.
     assert {"B5:B7", "B8:B9", "C5:C6", "C8:C9"} <= merged
     assert "C7:C7" not in merged
 
     rows = data_rows(ws)
     assert len(rows) == 5
-    assert rows[0][:11] == [
-        1, "政治建设方面", "党组理论学习不够深入", "制定党组理论学习计划", "限期整改", "副院长 赵副院长", "立案庭",
-        "刑事审判庭", "联络员 张立案", datetime.datetime(2026, 6, 30), datetime.datetime(2026, 6, 30),
+    assert rows[0][:12] == [
+        1, "政治建设方面", "党组理论学习不够深入", "制定党组理论学习计划", "按季度完成学习计划", "限期整改",
+        "副院长 赵副院长", "立案庭", "刑事审判庭", "联络员 张立案", datetime.datetime(2026, 6, 30),
+        datetime.datetime(2026, 6, 30),
     ]
-    assert rows[0][11:] == ["已制定学习计划并印发", "未启动", "未销号", 10, None]
+    assert rows[0][12:] == ["已制定学习计划并印发", "未启动", "未销号", 10, None]
     assert rows[1][1:3] == [None, None]  # covered by the merges above
-    assert rows[2][4] == "长期坚持" and rows[2][9] == "长期坚持" and rows[2][12] == "持续推进"
-    assert rows[3][12:14] == ["已完成", "已销号"] and rows[3][14] is None
-    assert rows[4][4] == "立行立改" and rows[4][9] == "立行立改"
+    assert rows[2][5] == "长期坚持" and rows[2][10] == "长期坚持" and rows[2][13] == "持续推进"
+    assert rows[3][13:15] == ["已完成", "已销号"] and rows[3][15] is None
+    assert rows[4][5] == "立行立改" and rows[4][10] == "立行立改"
 
 
 def test_formula_like_texts_come_back_as_the_same_text(client, org, ledger_review):
@@ -132,17 +135,83 @@ def test_ledger_prints_on_a3_landscape_one_page_wide_with_repeated_header(client
     assert ws.sheet_properties.pageSetUpPr.fitToPage
     assert ws.print_title_rows == "$3:$4"
     assert ws.freeze_panes == "A5"
-    assert ws.column_dimensions["D"].width == 40
     body = ws["D5"]
     assert body.font.name == "宋体" and body.alignment.wrap_text and body.border.left.style == "thin"
     assert ws["D3"].font.name == "黑体"
+    assert ws.oddHeader.center.text.endswith("某市中级人民法院市委第二巡察组反馈意见整改工作台账")
+    assert ws.oddHeader.right.text.endswith("截至2026年7月10日")
+    assert ws.oddFooter.center.text.endswith("第 &P 页 共 &N 页")
+
+
+def test_the_printed_ledger_body_is_at_least_10_pt_on_a3(client, org, ledger_review):
+    """Fit-to-width only shrinks a sheet wider than the page; these columns fit A3 landscape at 100%,
+    so the 10 pt body prints at 10 pt."""
+    review, _measures = ledger_review
+    ws = open_workbook(download(client, org.discipline, f"review={review.pk}"))["整改台账"]
+    a3_landscape_inches = 420 / 25.4
+    printable_px = (a3_landscape_inches - ws.page_margins.left - ws.page_margins.right) * 96
+    columns_px = sum(ws.column_dimensions[col].width * 7 + 5 for col in "ABCDEFGHIJKLMNOPQ")
+    assert columns_px <= printable_px
+    sizes = {cell.font.size for row in ws.iter_rows(min_row=3) for cell in row if cell.value is not None}
+    assert min(sizes) >= 10
+
+
+def lines_needed(text, width: float) -> int:
+    """An estimate independent of the exporter's: a wide character is two units, a line holds the
+    column width less one unit."""
+    def units(line):
+        return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in line)
+    return sum(max(1, -(-units(line) // int(width - 1))) for line in str(text).split("\n"))
+
+
+def assert_no_wrapped_text_overflows(ws, first_row: int):
+    merged = {(r.min_row, r.min_col): r for r in ws.merged_cells.ranges}
+    covered = {(row, col) for r in ws.merged_cells.ranges for row in range(r.min_row, r.max_row + 1)
+               for col in range(r.min_col, r.max_col + 1)}
+    width = {col: ws.column_dimensions[get_column_letter(col)].width for col in range(1, ws.max_column + 1)}
+    checked = 0
+    for row in ws.iter_rows(min_row=first_row):
+        for cell in row:
+            if not isinstance(cell.value, str) or not cell.alignment.wrap_text:
+                continue
+            span = merged.get((cell.row, cell.column))
+            if span is None and (cell.row, cell.column) in covered:
+                continue
+            rows = range(span.min_row, span.max_row + 1) if span else [cell.row]
+            cols = range(span.min_col, span.max_col + 1) if span else [cell.column]
+            height = sum(ws.row_dimensions[r].height or 15 for r in rows)
+            need = lines_needed(cell.value, sum(width[c] for c in cols))
+            line_pt = cell.font.size * 1.4  # the Noto CJK fallback's line spacing is about 1.45 em
+            assert need * line_pt <= height, (cell.coordinate, cell.value, need, height)
+            checked += 1
+    return checked
+
+
+def test_no_wrapped_cell_needs_more_lines_than_its_row_holds(client, org, ledger_review):
+    review, (m1, *_rest) = ledger_review
+    category = m1.problem.category
+    long_problem = f.ProblemFactory(
+        category=category, order=3,
+        description="党组落实全面从严治党主体责任不够到位，对“两个责任”的认识存在偏差，" * 4,
+    )
+    leader = f.UserFactory(court=org.court, title="党组成员、副院长", full_name="刘海燕")
+    for order, text in enumerate(["短", "建立健全审判权力运行监督制约机制，完善院庭长阅核制度，" * 3], start=1):
+        measure = f.MeasureFactory(
+            problem=long_problem, order=order, text=text, responsible_leader=leader, lead_department=org.dept_a,
+            target="形成长效机制\n年底前制度全覆盖", supporting_departments=[org.dept_b],
+            original_deadline=datetime.date(2026, 12, 31),
+        )
+        f.ProgressReportFactory(measure=measure, note="已召开专题会议研究部署。\n已起草制度初稿，正在征求意见。")
+    wb = open_workbook(download(client, org.discipline, f"review={review.pk}"))
+    assert assert_no_wrapped_text_overflows(wb["整改台账"], first_row=3) > 50
+    assert assert_no_wrapped_text_overflows(wb["汇总"], first_row=3) > 5
 
 
 def test_overdue_rows_are_highlighted(client, org, ledger_review):
     review, _measures = ledger_review
     ws = open_workbook(download(client, org.discipline, f"review={review.pk}"))["整改台账"]
     assert ws["D5"].fill.fgColor.rgb.endswith("FFC7CE")  # 2026-06-30 passed: 10 days overdue
-    assert ws["O5"].value == 10
+    assert ws["P5"].value == 10
     assert ws["D6"].fill.fill_type is None
 
 
@@ -150,13 +219,17 @@ def test_summary_sheet_counts_by_category_and_department(client, org, ledger_rev
     review, _measures = ledger_review
     ws = open_workbook(download(client, org.discipline, f"review={review.pk}"))["汇总"]
     rows = [list(r) for r in ws.iter_rows(values_only=True)]
-    header = ["问题类别", "问题数", "整改措施数", "已完成", "推进中", "未启动", "持续推进", "超期", "完成率"]
+    header = ["问题类别", "问题数", "整改措施数", "应销号措施数", "已完成", "推进中", "未启动", "持续推进", "超期",
+              "完成率"]
     at = rows.index(header)
-    assert rows[at + 1] == ["政治建设方面", 2, 3, 0, 0, 2, 1, 1, 0]
-    assert rows[at + 2] == ["队伍建设方面", 1, 2, 1, 0, 1, 0, 0, 0.5]
-    assert rows[at + 3] == ["合计", 3, 5, 1, 0, 3, 1, 1, 0.2]
+    assert rows[at + 1] == ["政治建设方面", 2, 3, 2, 0, 0, 2, 1, 1, 0]
+    assert rows[at + 2] == ["队伍建设方面", 1, 2, 2, 1, 0, 1, 0, 0, 0.5]
+    # 长期坚持 is counted apart: 1 closed of the 4 to be closed, not of all 5.
+    assert rows[at + 3] == ["合计", 3, 5, 4, 1, 0, 3, 1, 1, 0.25]
     dept = rows.index(["牵头部门", *header[1:]])
     assert rows[dept + 1][:3] == ["立案庭", 3, 5]
+    note = next(r[0] for r in rows if r[0] and str(r[0]).startswith("注："))
+    assert "完成率＝已销号的整改措施数÷应销号的整改措施数" in note
 
 
 def test_every_export_is_recorded(client, org, ledger_review):
@@ -274,15 +347,7 @@ def test_list_and_review_pages_offer_the_export(client, org, ledger_review):
 @pytest.fixture
 def worker():
     queue = f"test-ledger-{uuid.uuid4().hex[:8]}"
-    db = connection.settings_dict
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"postgresql://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
-        "REDIS_URL": settings.CELERY_BROKER_URL,
-        "CELERY_TASK_ALWAYS_EAGER": "0",
-        "DEMO": "1",
-        "EVIDENCE_ROOT": str(settings.MEDIA_ROOT),
-    }
+    env = child_env(REDIS_URL=settings.CELERY_BROKER_URL, CELERY_TASK_ALWAYS_EAGER="0", DEMO="1")
     proc = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "courtreform", "worker", "-Q", queue, "--pool=solo",
          "--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "WARNING"],

@@ -1,21 +1,19 @@
 """`make backup-check`: dump, restore into a scratch database, compare row counts and evidence checksums."""
 
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from django.conf import settings as django_settings
+
+from courtreform.childenv import child_env
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def backup_check(media_root) -> subprocess.CompletedProcess:
-    db = django_settings.DATABASES["default"]
-    env = {**os.environ, "EVIDENCE_ROOT": str(media_root), "LOG_LEVEL": "WARNING",
-           "DATABASE_URL": f"postgresql://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"}
+    env = child_env(EVIDENCE_ROOT=str(media_root), LOG_LEVEL="WARNING")
     return subprocess.run([sys.executable, "scripts/backup_check.py"], cwd=ROOT, env=env, capture_output=True,
                           text=True, timeout=300)
 
@@ -34,3 +32,12 @@ def test_a_damaged_evidence_file_fails_the_backup_check(org, measure, drive, set
     result = backup_check(settings.MEDIA_ROOT)
     assert result.returncode == 1
     assert "SHA-256" in result.stderr
+
+
+def test_the_restored_database_keeps_an_intact_audit_chain(org, measure, drive, settings):
+    drive.closed(measure)
+
+    result = backup_check(settings.MEDIA_ROOT)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "restored audit log: Audit chain intact" in result.stdout

@@ -1,7 +1,6 @@
 """Deployment: `check --deploy` is clean with production settings, no default or demo accounts in
 production, a Content-Security-Policy without inline script, and errors without tracebacks."""
 
-import os
 import re
 import subprocess
 import sys
@@ -14,6 +13,7 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import Role
+from courtreform.childenv import child_env, database_url
 from tests import factories as f
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -21,13 +21,11 @@ STRONG_KEY = "k3J9!qT7#vLm2@Xz8$Rp4^Wn6&Bs1*Hd5(Fg0)Yc-Ua_Ee=Io+Oa"
 
 
 def check_deploy(db_name: str, **extra) -> subprocess.CompletedProcess:
-    db = django_settings.DATABASES["default"]
-    env = {
-        **os.environ, "DEBUG": "0", "DEMO": "0", "HTTPS": "1", "SECRET_KEY": STRONG_KEY,
-        "ALLOWED_HOSTS": "zgt.court.example", "CSRF_TRUSTED_ORIGINS": "https://zgt.court.example",
-        "DATABASE_URL": f"postgresql://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db_name}",
-        "LOG_LEVEL": "WARNING", **extra,
-    }
+    env = child_env(
+        DEBUG="0", DEMO="0", HTTPS="1", SECRET_KEY=STRONG_KEY, ALLOWED_HOSTS="zgt.court.example",
+        CSRF_TRUSTED_ORIGINS="https://zgt.court.example", DATABASE_URL=database_url(name=db_name),
+        LOG_LEVEL="WARNING", **extra,
+    )
     return subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
 

@@ -395,7 +395,8 @@ class DemoBuilder:
         )
         self.later(Extension, extension.pk, decided_at=when)
 
-    def lookback(self, t: Track, *, relapse: bool = False) -> datetime.date | None:
+    def lookback(self, t: Track, *, relapse: bool = False, new_deadline: datetime.date | None = None
+                 ) -> datetime.date | None:
         """回头看 on the date the scheduled scan would pick (close-out + the review's months)."""
         due = add_months(t.completed_on, t.measure.review.lookback_months)
         if due > self.today:
@@ -409,7 +410,7 @@ class DemoBuilder:
         workflow.measure_record_lookback(
             lookback=lookback, actor=t.office,
             outcome=LookBack.Outcome.RELAPSED if relapse else LookBack.Outcome.HELD,
-            note=data.LOOKBACK_RELAPSE if relapse else data.LOOKBACK_HELD,
+            note=data.LOOKBACK_RELAPSE if relapse else data.LOOKBACK_HELD, new_deadline=new_deadline,
         )
         self.later(LookBack, lookback.pk, checked_at=when)
         return when.date()
@@ -450,8 +451,7 @@ class DemoBuilder:
                 self.progress(t, start + D(days=span // 4), 30, "start", files=False)
             close(due, start + D(days=max(1, span // 4)), returned=plan == "closed_returned")
             if plan == "relapsed":
-                reopened = self.lookback(t, relapse=True)
-                self.extension(t, self.day(t.spec["ext_to"]), self.today - D(days=20), self.today - D(days=18))
+                reopened = self.lookback(t, relapse=True, new_deadline=self.day(t.spec["ext_to"]))
                 self.progress(t, max(reopened + D(days=1), self.today - D(days=6)), 60, "middle", step=4)
             else:
                 self.lookback(t)
@@ -506,6 +506,31 @@ class DemoBuilder:
             values["completed_on"] = t.completed_on
         self.later(Measure, t.measure.pk, **values)
 
+    # rules adopted (制度成果) ----------------------------------------------------------------------
+    def seed_rules(self, reviews: list[Review]) -> int:
+        """Register the rules the seeds name (《…》 in a measure's text or result that the court itself adopted),
+        each linked to its measure and problem, through the register's own service."""
+        from measures.rules import rule_register
+
+        count = 0
+        for review in reviews:
+            office = User.objects.filter(court=review.court, roles__contains=["rectification_office"]).first()
+            if office is None:
+                continue
+            seen: set[str] = set()
+            # Only finished work has adopted its rule; an open measure's 《…》 is still the plan.
+            closed = review.measures.filter(completed_on__isnull=False)
+            for measure in closed.select_related("problem", "review").order_by("id"):
+                for name in data.RULE_NAME.findall(f"{measure.text} {measure.result}"):
+                    if name in seen or any(word in name for word in data.RULE_NOT_OURS):
+                        continue
+                    seen.add(name)
+                    rule_register(actor=office, name=f"《{name}》", measures=[measure], problems=[measure.problem],
+                                  adopted_on=measure.completed_on,
+                                  issuing_department=measure.lead_department)
+                    count += 1
+        return count
+
 
 class Command(BaseCommand):
     help = "Build the demo courts, accounts and reviews (idempotent)."
@@ -528,6 +553,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             builder.seed_organisation()
             reviews = [review for spec in data.REVIEWS if (review := builder.seed_review(spec))]
+            builder.seed_rules(reviews)
             measures_changed()  # the history was back-dated with bulk updates
         flagged = self._flag_overdue()
         self.stdout.write(self.style.SUCCESS(

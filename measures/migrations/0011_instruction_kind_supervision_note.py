@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('measures', '0008_data_version'),
+        ('measures', '0010_rule_register'),
     ]
 
     operations = [
