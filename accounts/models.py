@@ -61,8 +61,27 @@ class Department(models.Model):
 
 
 class Role(models.TextChoices):
+    """Who answers for what (see the glossary below and ../shared/domain.md).
+
+    Glossary of roles, and the scope each reads (measures.selectors.measure_scope, the one definition):
+
+    - STAFF 部门联络员/经办人, DEPARTMENT_HEAD 部门负责人: their own department's measures (lead or
+      supporting) and those they own; report progress and apply for close-out.
+    - PARTY_SECRETARY 党组书记 (usually the 院长): 主体责任第一责任人 — every measure of his court and of the
+      courts below it, every dashboard of that tree, and 批示 on any of them. A court leader.
+    - LEADER 党组成员/院领导 (副院长): 一岗双责 — reads the whole of his court (and, like every role of a higher
+      court, the courts below it as he reads his own); signs the first step of a close-out and gives 批示
+      only on the measures he leads (责任领导) or whose lead department he supervises (分管). A court leader.
+    - RECTIFICATION_OFFICE 整改办 (政治部/督察室): sets up reviews and measures, signs the second step of a
+      close-out, within its court tree.
+    - DISCIPLINE_OFFICE 纪检组 (监督责任): reads everything of its court tree, drafts and history included,
+      exports, adds 督办意见 (supervision notes); never moves a status.
+    - SYSTEM_ADMIN, SECURITY_ADMIN, AUDIT_ADMIN 三员: run the system; see no rectification data.
+    """
+
     STAFF = "staff", _("Department staff")
     DEPARTMENT_HEAD = "department_head", _("Department head")
+    PARTY_SECRETARY = "party_secretary", _("Party secretary (president)")
     LEADER = "leader", _("Court leader")
     RECTIFICATION_OFFICE = "rectification_office", _("Rectification office")
     DISCIPLINE_OFFICE = "discipline_office", _("Discipline office")
@@ -74,6 +93,8 @@ class Role(models.TextChoices):
 # 三员分立: no single account may hold two of these.
 SEPARATED_ADMIN_ROLES = {Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN}
 OFFICE_ROLES = {Role.RECTIFICATION_OFFICE, Role.DISCIPLINE_OFFICE}
+# 院领导: may be a measure's responsible leader and sign the first step of its close-out.
+COURT_LEADER_ROLES = {Role.PARTY_SECRETARY, Role.LEADER}
 
 
 class User(AbstractUser):
@@ -116,6 +137,11 @@ class User(AbstractUser):
 
     def has_role(self, *roles: str) -> bool:
         return any(role in self.roles for role in roles)
+
+    @property
+    def is_court_leader(self) -> bool:
+        """党组书记 or 党组成员: may lead measures (责任领导) of his own court."""
+        return self.has_role(*COURT_LEADER_ROLES)
 
     @property
     def is_office(self) -> bool:

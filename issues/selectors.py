@@ -39,7 +39,8 @@ def findings_for_setup(user: User) -> QuerySet[Finding]:
 
 
 def leaders_of(court_id: int) -> QuerySet[User]:
-    return User.objects.filter(court_id=court_id, is_active=True, roles__contains=[Role.LEADER]).order_by("id")
+    leaders = [Role.PARTY_SECRETARY, Role.LEADER]
+    return User.objects.filter(court_id=court_id, is_active=True, roles__overlap=leaders).order_by("id")
 
 
 def people_of(court_id: int) -> QuerySet[User]:

@@ -61,7 +61,7 @@ def _check_people(court_id: int, *, responsible_leader=None, lead_department=Non
     """Leaders and departments must belong to the review's court."""
     errors = {}
     if responsible_leader is not None and (
-        responsible_leader.court_id != court_id or not responsible_leader.has_role(Role.LEADER)
+        responsible_leader.court_id != court_id or not responsible_leader.is_court_leader
     ):
         errors["responsible_leader"] = _("Choose a leader of this court.")
     if lead_department is not None and lead_department.court_id != court_id:

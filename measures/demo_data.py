@@ -67,6 +67,7 @@ MAIN_REVIEW_TITLE = "市委第二巡察组巡察反馈意见整改"
 ROLE_LABELS = {
     "staff": "部门联络员",
     "department_head": "部门负责人",
+    "party_secretary": "党组书记",
     "leader": "院领导",
     "rectification_office": "整改办",
     "discipline_office": "纪检组",
@@ -129,10 +130,13 @@ def _user(username, full_name, title, court, department, roles, supervises=(), f
     }
 
 
-# Fictional people. ``supervises``: the departments a leader is in charge of (分管).
+# Fictional people. ``supervises``: the departments a leader is in charge of (分管). Each 院长 is the
+# 党组书记 (party_secretary: sees his whole court tree) and, as a Party group member, a leader with
+# departments of his own.
 USERS = [
     # 新吴区人民法院 — the inspected court
-    _user("yuanzhang", "周立新", "党组书记、院长", "xw", None, ["leader"], ["bangongshi", "zhengzhibu"], True),
+    _user("yuanzhang", "周立新", "党组书记、院长", "xw", None, ["party_secretary", "leader"],
+          ["bangongshi", "zhengzhibu"], True),
     _user("fuyuanzhang_chen", "陈志远", "党组副书记、副院长", "xw", None, ["leader"],
           ["shenguan", "lian", "minshi", "shangshi"], True),
     _user("fuyuanzhang_liu", "刘海燕", "党组成员、副院长", "xw", None, ["leader"], ["xingshi", "duchashi", "dangwei"]),
@@ -157,7 +161,7 @@ USERS = [
     _user("liaison_xingzhuang", "张敏", "行装科联络员", "xw", "xingzhuang", ["staff"]),
     _user("liaison_fajing", "孔亮", "司法警察大队联络员", "xw", "fajing", ["staff"]),
     # 无锡市中级人民法院 — watches the basic courts; runs the benchmarking and theme-education reviews
-    _user("zy_yuanzhang", "顾振华", "党组书记、院长", "zy", None, ["leader"],
+    _user("zy_yuanzhang", "顾振华", "党组书记、院长", "zy", None, ["party_secretary", "leader"],
           ["bangongshi", "zhengzhibu", "dangwei", "yanjiushi"], True),
     _user("zy_fuyuanzhang", "曹文杰", "党组成员、副院长", "zy", None, ["leader"],
           ["shenguan", "lian", "minyi", "shangshi", "zhixing", "susong", "xinxi"]),
@@ -180,7 +184,7 @@ USERS = [
     _user("secadmin", "苏明", "安全管理员", "zy", "xinxi", ["security_admin"], featured=True),
     _user("auditadmin", "潘越", "审计管理员", "zy", "jijianzu", ["audit_admin"], featured=True),
     # 无锡市梁溪区人民法院 — a second basic court with a small review
-    _user("lx_yuanzhang", "葛建平", "党组书记、院长", "lx", None, ["leader"],
+    _user("lx_yuanzhang", "葛建平", "党组书记、院长", "lx", None, ["party_secretary", "leader"],
           ["bangongshi", "zhengzhibu", "lian", "minshi", "zhixing"]),
     _user("lx_zhengzhibu", "范丽君", "政治部整改办主任", "lx", "zhengzhibu", ["rectification_office"]),
     _user("lx_liaison_lian", "彭飞", "立案庭联络员", "lx", "lian", ["staff"]),

@@ -110,6 +110,14 @@ class InstructionForm(StyledForm):
         self.fields["on_problem"].widget.attrs["class"] = "form-check-input"
 
 
+class SupervisionForm(InstructionForm):
+    """督办意见 of the discipline office: the same shape as a 批示."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["text"].label = _("Supervision note")
+
+
 class RuleForm(StyledForm):
     """登记制度成果 from a measure's page: the measure itself is always linked; its problem's other measures and the
     problem itself can be ticked as well."""

@@ -1,4 +1,11 @@
-"""批示: a court leader's instruction on a problem or a measure (a write, and the read its pages need)."""
+"""批示 and 督办意见: a court leader's instruction, or the discipline office's supervision note, on a
+problem or a measure (the writes, and the read the measure page needs).
+
+Who may write them is decided here, from the one scope definition (measures.selectors):
+- 党组书记: 批示 on any measure of his court tree;
+- 院领导: 批示 on the measures he leads or whose lead department he supervises (我分管);
+- 纪检组: 督办意见 on any measure of its court tree. It presses; it never moves a status.
+"""
 
 from django.db import transaction
 from django.db.models import Q, QuerySet
@@ -12,28 +19,61 @@ from .selectors import measures_visible_to
 from .workflow import WorkflowError, WorkflowPermissionError
 
 
-def can_instruct(user: User) -> bool:
-    return user.is_authenticated and user.has_role(Role.LEADER)
+def can_instruct(user: User, measure: Measure) -> bool:
+    if not user.is_authenticated:
+        return False
+    if user.has_role(Role.PARTY_SECRETARY):
+        return measures_visible_to(user).filter(pk=measure.pk).exists()
+    if user.has_role(Role.LEADER):
+        return measures_visible_to(user, mine=True).filter(pk=measure.pk).exists()
+    return False
+
+
+def can_supervise(user: User, measure: Measure) -> bool:
+    return (
+        user.is_authenticated
+        and user.has_role(Role.DISCIPLINE_OFFICE)
+        and measures_visible_to(user).filter(pk=measure.pk).exists()
+    )
+
+
+# Audit actions (plain strings: audit.models.AuditEvent.Action lists the labels the audit log shows).
+AUDIT_ACTIONS = {Instruction.Kind.INSTRUCTION: "instruction_given", Instruction.Kind.SUPERVISION: "supervision_noted"}
+
+
+def _write(*, kind: str, author: User, measure: Measure, text: str, on_problem: bool) -> Instruction:
+    text = (text or "").strip()
+    if not text:
+        raise WorkflowError(_("The text cannot be empty."), field="text")
+    target = {"problem_id": measure.problem_id} if on_problem else {"measure": measure}
+    with transaction.atomic():
+        note = Instruction.objects.create(kind=kind, author=author, text=text, **target)
+        audit_record(action=AUDIT_ACTIONS[kind], actor=author, obj=note,
+                     detail={"measure": measure.pk, "problem": measure.problem_id, "on_problem": on_problem})
+        return note
 
 
 def instruction_give(*, author: User, measure: Measure, text: str, on_problem: bool = False) -> Instruction:
-    """A leader instructs on a measure they can see, or (``on_problem``) on that measure's whole problem."""
-    if not can_instruct(author) or not measures_visible_to(author).filter(pk=measure.pk).exists():
-        raise WorkflowPermissionError(_("Only a court leader responsible for this measure can give instructions."))
-    text = (text or "").strip()
-    if not text:
-        raise WorkflowError(_("The instruction cannot be empty."), field="text")
-    target = {"problem_id": measure.problem_id} if on_problem else {"measure": measure}
-    with transaction.atomic():
-        instruction = Instruction.objects.create(author=author, text=text, **target)
-        audit_record(action="instruction_given", actor=author, obj=instruction,
-                     detail={"measure": measure.pk, "problem": measure.problem_id, "on_problem": on_problem,
-                             "text": text})
-        return instruction
+    """批示 on a measure, or (``on_problem``) on that measure's whole problem."""
+    if not can_instruct(author, measure):
+        raise WorkflowPermissionError(
+            _("Only the party secretary, or a court leader who leads this measure or supervises its lead "
+              "department, can give instructions on it.")
+        )
+    return _write(kind=Instruction.Kind.INSTRUCTION, author=author, measure=measure, text=text,
+                  on_problem=on_problem)
+
+
+def supervision_note_add(*, author: User, measure: Measure, text: str, on_problem: bool = False) -> Instruction:
+    """督办意见 of the discipline office on a measure (or its problem); the measure's status is untouched."""
+    if not can_supervise(author, measure):
+        raise WorkflowPermissionError(_("Only the discipline office of this court can add a supervision note."))
+    return _write(kind=Instruction.Kind.SUPERVISION, author=author, measure=measure, text=text,
+                  on_problem=on_problem)
 
 
 def instructions_for_measure(measure: Measure) -> QuerySet[Instruction]:
-    """What the responsible department sees on the measure's page: its own and its problem's instructions."""
+    """What the measure's page shows: its own and its problem's instructions and supervision notes."""
     return (
         Instruction.objects.filter(Q(measure_id=measure.pk) | Q(problem_id=measure.problem_id))
         .select_related("author")

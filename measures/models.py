@@ -436,8 +436,14 @@ class MeasureAlert(models.Model):
 
 
 class Instruction(models.Model):
-    """批示: a court leader's instruction on a problem or on one measure, shown in the measures' timelines."""
+    """批示: a court leader's instruction on a problem or on one measure, shown in the measures' timelines;
+    or 督办意见: the discipline office's supervision note (监督责任), shown the same way."""
 
+    class Kind(models.TextChoices):
+        INSTRUCTION = "instruction", _("Instruction")
+        SUPERVISION = "supervision", _("Supervision note")
+
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.INSTRUCTION)
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("author"), on_delete=models.PROTECT, related_name="instructions"
     )

@@ -30,6 +30,7 @@ from .forms import (
     ProgressForm,
     PromptForm,
     RuleForm,
+    SupervisionForm,
 )
 from .models import Evidence, Extension, LookBack, Measure, local_today
 from .pagination import keyset_page
@@ -52,8 +53,11 @@ def home(request):
 @login_required
 def my_measures(request):
     """我的整改任务: the measures in the user's scope, filtered, counted and keyset-paginated."""
-    base = selectors.measure_list(request.user)
-    measure_filter = MeasureFilter(request.GET, queryset=base, reviews=selectors.reviews_visible_to(request.user))
+    mine = selectors.wants_mine(request.GET)
+    base = selectors.measure_list(request.user, mine=mine)
+    measure_filter = MeasureFilter(
+        request.GET, queryset=base, reviews=selectors.reviews_visible_to(request.user, mine=mine)
+    )
     filtered = measure_filter.qs
     # Closed measures are done: the list shows open work unless asked (the tiles still count all).
     include_closed = bool(request.GET.get("status") or request.GET.get("closed"))
@@ -87,6 +91,7 @@ def my_measures(request):
             "query": query.urlencode(),
             "can_bulk": request.user.has_role("department_head", "rectification_office"),
             "include_closed": include_closed,
+            "page_scope": selectors.page_scope(request.user, request.GET),
         },
     )
 
@@ -117,13 +122,17 @@ def bulk_action(request):
 
 @login_required
 def review_list(request):
-    return render(request, "measures/review_list.html", {"reviews": selectors.review_list_with_counts(request.user)})
+    mine = selectors.wants_mine(request.GET)
+    return render(request, "measures/review_list.html", {
+        "reviews": selectors.review_list_with_counts(request.user, mine=mine),
+        "page_scope": selectors.page_scope(request.user, request.GET),
+    })
 
 
 @login_required
 def review_detail(request, pk):
     review = get_object_or_404(selectors.reviews_visible_to(request.user).select_related("court"), pk=pk)
-    categories = selectors.review_tree(request.user, review)
+    categories = selectors.review_tree(request.user, review, mine=selectors.wants_mine(request.GET))
     tree = []
     for ci, category in enumerate(categories, start=1):
         problems = []
@@ -138,7 +147,9 @@ def review_detail(request, pk):
         "measures": len(all_measures),
         "closed": sum(1 for m in all_measures if m.status == Measure.Status.CLOSED),
     }
-    return render(request, "measures/review_detail.html", {"review": review, "tree": tree, "totals": totals})
+    return render(request, "measures/review_detail.html", {
+        "review": review, "tree": tree, "totals": totals, "page_scope": selectors.page_scope(request.user, request.GET),
+    })
 
 
 def _measure_or_404(user, pk) -> Measure:
@@ -162,8 +173,10 @@ def _render_measure(request, measure, status=200, **forms):
         "decision_form": forms.get("decision_form") or DecisionForm(initial=initial),
         "stale_changes": forms.get("stale_changes"),
         "instructions": instructions.instructions_for_measure(measure),
-        "can_instruct": instructions.can_instruct(user),
+        "can_instruct": instructions.can_instruct(user, measure),
         "instruction_form": forms.get("instruction_form") or InstructionForm(),
+        "can_supervise": instructions.can_supervise(user, measure),
+        "supervision_form": forms.get("supervision_form") or SupervisionForm(),
     }
     pending_lookback = next((lb for lb in measure.lookbacks.all() if lb.outcome == LookBack.Outcome.PENDING), None)
     context["pending_lookback"] = pending_lookback
@@ -175,10 +188,8 @@ def _render_measure(request, measure, status=200, **forms):
     context["can_register_rule"] = rules.can_register_for(user, measure)
     pending = next((c for c in measure.closeouts.all() if c.is_pending), None)
     context["pending_closeout"] = pending
-    context["can_decide"] = pending is not None and (
-        workflow.is_responsible_leader_for(user, measure)
-        if pending.stage == pending.Stage.PENDING_LEADER
-        else workflow.is_rectification_office_for(user, measure)
+    context["can_decide"] = pending is not None and not workflow.is_supervisor_only(user) and (
+        workflow.closeout_approval_refusal(user, measure, pending) is None
     )
     return render(request, "measures/measure_detail.html", context, status=status)
 
@@ -439,3 +450,17 @@ def measure_instruct(request, pk):
         messages.success(request, _("Instruction given."))
 
     return _run(request, pk, InstructionForm, "instruction_form", action)
+
+
+@login_required
+@require_POST
+def measure_supervise(request, pk):
+    """督办意见: the discipline office presses on this measure (or its whole problem)."""
+
+    def action(measure, data):
+        instructions.supervision_note_add(
+            author=request.user, measure=measure, text=data["text"], on_problem=data["on_problem"]
+        )
+        messages.success(request, _("Supervision note added."))
+
+    return _run(request, pk, SupervisionForm, "supervision_form", action)

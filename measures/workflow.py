@@ -57,6 +57,10 @@ class StaleMeasureError(WorkflowError):
 
 
 # --- who may do what -------------------------------------------------------------------------
+# Separation of duties (所有规则只在这里): whoever does a piece of work never approves it; the two
+# sign-offs of a close-out are two different people; the responsible leader is a court leader of the
+# measure's court; the office never makes itself the owner or the leader of what it will approve; and
+# the discipline office (监督责任) oversees but never moves a status.
 
 def _in_court_tree(actor: User, court_id: int) -> bool:
     return court_id in actor.court_tree_ids()
@@ -83,13 +87,41 @@ def is_department_member_for(actor: User, measure: Measure) -> bool:
 
 
 def is_responsible_leader_for(actor: User, measure: Measure) -> bool:
+    """A court leader who leads this measure (责任领导) or supervises its lead department (分管)."""
+    if not actor.is_court_leader:
+        return False
     if measure.responsible_leader_id == actor.pk:
         return True
-    return (
-        actor.has_role(Role.LEADER)
-        and measure.lead_department_id is not None
-        and actor.supervised_departments.filter(pk=measure.lead_department_id).exists()
+    return measure.lead_department_id is not None and actor.supervised_departments.filter(
+        pk=measure.lead_department_id).exists()
+
+
+def is_supervisor_only(actor: User) -> bool:
+    """纪检组 oversees; unless it also holds a role that does the work, it never moves a status."""
+    return actor.has_role(Role.DISCIPLINE_OFFICE) and not actor.has_role(
+        Role.STAFF, Role.DEPARTMENT_HEAD, Role.PARTY_SECRETARY, Role.LEADER, Role.RECTIFICATION_OFFICE
     )
+
+
+def closeout_approval_refusal(actor: User, measure: Measure, closeout: CloseOut) -> str | None:
+    """Why ``actor`` may not sign the pending step of ``closeout``, or None when he may (one rule,
+    for the workflow and for the pages that offer the buttons)."""
+    if closeout.requested_by_id == actor.pk:
+        return _("You applied for this close-out; someone else must approve it.")
+    if closeout.stage == CloseOut.Stage.PENDING_LEADER:
+        if not is_responsible_leader_for(actor, measure):
+            return _("Only the responsible leader can sign off this close-out first.")
+        if measure.owner_id == actor.pk:
+            return _("You are the owner of this measure; someone else must approve its close-out.")
+        return None
+    if not is_rectification_office_for(actor, measure):
+        return _("Only the rectification office can close a measure.")
+    if closeout.leader_decided_by_id == actor.pk:
+        return _("You signed the first step; the second sign-off must be by someone else.")
+    if actor.pk in (measure.owner_id, measure.responsible_leader_id):
+        return _("You are the owner or the responsible leader of this measure; someone else in the "
+                 "rectification office must close it.")
+    return None
 
 
 def can_report_progress(actor: User, measure: Measure) -> bool:
@@ -104,6 +136,11 @@ def can_report_progress(actor: User, measure: Measure) -> bool:
 def _require(allowed: bool, message: str) -> None:
     if not allowed:
         raise WorkflowPermissionError(message)
+
+
+def _require_not_supervisor(actor: User) -> None:
+    _require(not is_supervisor_only(actor),
+             _("The discipline office supervises rectification; it does not change a measure's status."))
 
 
 # --- plumbing ----------------------------------------------------------------------------------
@@ -136,6 +173,7 @@ def _save(measure: Measure, actor: User, note: str) -> None:
 
 def measure_start(*, measure: Measure, actor: User, expected_version: int | None = None) -> Measure:
     with _locked(measure, expected_version) as m:
+        _require_not_supervisor(actor)
         _require(can_report_progress(actor, m), _("Only the lead department can start this measure."))
         target = S.ONGOING if m.type == Measure.Type.ONGOING else S.IN_PROGRESS
         if m.status == target:
@@ -167,6 +205,7 @@ def measure_report_progress(
         raise WorkflowError(_("Progress must be between 0 and 100."), field="percent")
     evidence_validate(files)
     with _locked(measure, expected_version) as m:
+        _require_not_supervisor(actor)
         _require(can_report_progress(actor, m), _("You may not report progress on this measure."))
         if m.status == S.CLOSED:
             raise WorkflowError(_("This measure is closed; a relapse must reopen it first."), field="status")
@@ -193,6 +232,7 @@ def measure_submit_closeout(
         raise WorkflowError(_("A close-out needs the result of the rectification."), field="result")
     evidence_validate(files)
     with _locked(measure, expected_version) as m:
+        _require_not_supervisor(actor)
         _require(is_department_member_for(actor, m), _("Only the lead department can apply for close-out."))
         if m.type == Measure.Type.ONGOING:
             raise WorkflowError(_("Ongoing measures are never closed; keep reporting progress."), field="status")
@@ -224,23 +264,23 @@ def measure_approve_closeout(
 ) -> Measure:
     """First the responsible leader signs off, then the rectification office; the second closes it."""
     with _locked(measure, expected_version) as m:
+        _require_not_supervisor(actor)
         if m.status == S.CLOSED:
             return m
         closeout = _pending_closeout(m)
         now = timezone.now()
+        if closeout.stage == CloseOut.Stage.PENDING_OFFICE and closeout.leader_decided_by_id == actor.pk and (
+            not is_rectification_office_for(actor, m)
+        ):
+            return m  # the leader's own sign-off, clicked twice
+        refusal = closeout_approval_refusal(actor, m, closeout)
+        _require(refusal is None, refusal)
         if closeout.stage == CloseOut.Stage.PENDING_LEADER:
-            _require(
-                is_responsible_leader_for(actor, m),
-                _("Only the responsible leader can sign off this close-out first."),
-            )
             closeout.stage = CloseOut.Stage.PENDING_OFFICE
             closeout.leader_decided_by, closeout.leader_decided_at = actor, now
             closeout.save()
             _save(m, actor, note or _("Approved by the responsible leader"))
             return m
-        if closeout.leader_decided_by_id == actor.pk and not is_rectification_office_for(actor, m):
-            return m  # the leader's own sign-off, clicked twice
-        _require(is_rectification_office_for(actor, m), _("Only the rectification office can close a measure."))
         closeout.stage = CloseOut.Stage.APPROVED
         closeout.office_decided_by, closeout.office_decided_at = actor, now
         closeout.save()
@@ -259,6 +299,7 @@ def measure_return_closeout(
     if not reason:
         raise WorkflowError(_("Please give the reason for returning it."), field="reason")
     with _locked(measure, expected_version) as m:
+        _require_not_supervisor(actor)
         closeout = _pending_closeout(m)
         if closeout.stage == CloseOut.Stage.PENDING_LEADER:
             _require(is_responsible_leader_for(actor, m), _("Only the responsible leader can return it now."))
@@ -284,6 +325,7 @@ def measure_request_extension(
     if new_deadline is None:
         raise WorkflowError(_("Please give the new deadline."), field="new_deadline")
     with _locked(measure, expected_version) as m:
+        _require_not_supervisor(actor)
         _require(is_department_member_for(actor, m), _("Only the lead department can ask for an extension."))
         if not m.is_open:
             raise WorkflowError(_("Only an open measure can be extended."), field="status")
@@ -302,6 +344,7 @@ def measure_request_extension(
 def measure_decide_extension(*, extension: Extension, actor: User, approve: bool, note: str = "") -> Extension:
     """Approval moves the current deadline (never the original) and clears the overdue marker."""
     with _locked(extension.measure, None) as m:
+        _require_not_supervisor(actor)
         ext = Extension.objects.select_for_update().get(pk=extension.pk)
         wanted = Extension.Decision.APPROVED if approve else Extension.Decision.REJECTED
         if ext.decision == wanted:
@@ -311,6 +354,8 @@ def measure_decide_extension(*, extension: Extension, actor: User, approve: bool
         if approve and not m.is_open:
             raise WorkflowError(_("Only an open measure can be extended."), field="decision")
         _require(is_rectification_office_for(actor, m), _("Only the rectification office decides extensions."))
+        _require(ext.requested_by_id != actor.pk,
+                 _("You asked for this extension; someone else in the rectification office must decide it."))
         if not approve and not (note or "").strip():
             raise WorkflowError(_("Please give the reason for rejecting it."), field="note")
         ext.decision, ext.decided_by, ext.decided_at, ext.decision_note = wanted, actor, timezone.now(), note
@@ -338,6 +383,7 @@ def measure_record_lookback(
     if outcome not in (LookBack.Outcome.HELD, LookBack.Outcome.RELAPSED):
         raise WorkflowError(_("Unknown look-back outcome."), field="outcome")
     with _locked(lookback.measure, None) as m:
+        _require_not_supervisor(actor)
         lb = LookBack.objects.select_for_update().get(pk=lookback.pk)
         if lb.outcome == outcome:
             return lb
@@ -381,20 +427,38 @@ PLANNING_FIELDS = (
 )
 
 
-def measure_validate_planning(values: dict, *, review, measure: Measure | None = None) -> None:
+def measure_validate_planning(values: dict, *, review, actor: User, measure: Measure | None = None) -> None:
     """The planning rules, for a new measure (``measure`` None) or a change to one; raises
     ``WorkflowError`` naming the field. ``measure_create``/``measure_update`` apply them, and a
     ledger import calls this to check every row in the preview with the same rules."""
-    _validate_planning(values, review)
+    _validate_planning(values, review, actor)
     if measure is not None and values.get("type", measure.type) != measure.type and measure.status in (
         S.CLOSEOUT_REQUESTED, S.CLOSED
     ):
         raise WorkflowError(_("The type cannot change once a close-out was requested."), field="type")
 
 
-def _validate_planning(values: dict, review) -> None:
+def _validate_planning(values: dict, review, actor: User) -> None:
     if "text" in values and not (values["text"] or "").strip():
         raise WorkflowError(_("The measure text cannot be empty."), field="text")
+    for name in ("responsible_leader", "owner"):
+        person = values.get(name)
+        if person is not None and getattr(person, "pk", person) == actor.pk:
+            # Whoever plans a measure never makes himself the one who does or signs it.
+            raise WorkflowPermissionError(
+                _("You cannot make yourself the owner or the responsible leader of a measure you set up."),
+                field=name,
+            )
+    leader = values.get("responsible_leader")
+    if leader is not None and not isinstance(leader, User):
+        leader = User.objects.filter(pk=leader).first()
+    if leader is not None and not (isinstance(leader, User) and leader.is_court_leader
+                                   and leader.court_id == review.court_id):
+        raise WorkflowError(
+            _("The responsible leader must be a court leader (party secretary or Party group member) of the "
+              "measure's court."),
+            field="responsible_leader",
+        )
     day = values.get("original_deadline")
     if day and review.feedback_date and day < review.feedback_date:
         raise WorkflowError(_("The deadline cannot be before the feedback date."), field="original_deadline")
@@ -409,7 +473,7 @@ def measure_create(
     if unknown:
         raise WorkflowError(_("Field cannot be set: %(f)s") % {"f": ", ".join(sorted(unknown))}, field=min(unknown))
     values.setdefault("text", "")
-    _validate_planning(values, problem.review)
+    _validate_planning(values, problem.review, actor)
     _require(
         actor.has_role(Role.RECTIFICATION_OFFICE) and _in_court_tree(actor, problem.review.court_id),
         _("Only the rectification office can set up measures."),
@@ -457,7 +521,7 @@ def measures_create_bulk(*, rows: Sequence[dict], actor: User, batch_size: int =
                 )
             values.setdefault("text", "")
             review = reviews[problem.review_id]
-            _validate_planning(values, review)
+            _validate_planning(values, review, actor)
             if review.court_id not in allowed:
                 allowed[review.court_id] = actor.has_role(Role.RECTIFICATION_OFFICE) and _in_court_tree(
                     actor, review.court_id
@@ -521,6 +585,7 @@ def measure_update(
         field = min(forbidden)
         raise WorkflowError(_("Field cannot be changed here: %(f)s") % {"f": field}, field=field)
     with _locked(measure, expected_version) as m:
+        _require_not_supervisor(actor)
         if not is_rectification_office_for(actor, m):
             # Name the field the role may not change (the deadline and the leader matter most), so a
             # client can show the refusal next to it.
@@ -529,7 +594,7 @@ def measure_update(
                 _("Only the rectification office can edit measures."), field=named[0] if named else None
             )
         changed = {k: v for k, v in changes.items() if getattr(m, k) != v}
-        measure_validate_planning(changes, review=m.review, measure=m)
+        measure_validate_planning(changes, review=m.review, actor=actor, measure=m)
         if changed.get("type") == Measure.Type.ONGOING:
             # 长期坚持 has no deadline and is never closed: it continues (持续推进).
             changed["original_deadline"] = None

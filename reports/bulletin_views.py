@@ -31,10 +31,6 @@ class GenerateForm(StyledForm):
     period_end = forms.DateField(label=gettext_lazy("Period to"), widget=_date_input())
 
 
-def _bulletins_for(user):
-    return Bulletin.objects.filter(review__in=reviews_visible_to(user)).select_related("review__court")
-
-
 @login_required
 def bulletin_list(request, review_pk):
     review = get_object_or_404(reviews_visible_to(request.user), pk=review_pk)
@@ -55,13 +51,14 @@ def bulletin_list(request, review_pk):
                 messages.success(request, _("%(label)s drafted.") % {"label": bulletin.label})
                 return redirect("bulletin_detail", pk=bulletin.pk)
     return render(request, "reports/bulletin_list.html", {
-        "review": review, "bulletins": review.bulletins.all(), "form": form if can_generate else None,
+        "review": review, "bulletins": bulletins.bulletins_visible_to(request.user).filter(review=review),
+        "form": form if can_generate else None,
     })
 
 
 @login_required
 def bulletin_detail(request, pk):
-    bulletin = get_object_or_404(_bulletins_for(request.user), pk=pk)
+    bulletin = get_object_or_404(bulletins.bulletins_visible_to(request.user), pk=pk)
     snapshot = bulletin.snapshot
     return render(request, "reports/bulletin_detail.html", {
         "bulletin": bulletin,
@@ -77,7 +74,7 @@ def bulletin_detail(request, pk):
 @login_required
 @require_POST
 def bulletin_advance(request, pk):
-    bulletin = get_object_or_404(_bulletins_for(request.user), pk=pk)
+    bulletin = get_object_or_404(bulletins.bulletins_visible_to(request.user), pk=pk)
     to = request.POST.get("to", "")
     if to == Bulletin.Status.PUBLISHED and request.POST.get("confirm") != "1":
         messages.error(request, _("Tick the confirmation before publishing: a published bulletin takes the next "
@@ -93,7 +90,7 @@ def bulletin_advance(request, pk):
 
 @login_required
 def bulletin_download(request, pk, fmt):
-    bulletin = get_object_or_404(_bulletins_for(request.user), pk=pk)
+    bulletin = get_object_or_404(bulletins.bulletins_visible_to(request.user), pk=pk)
     name = f"整改通报第{bulletin.number}期" if bulletin.number else f"整改通报（草稿）{bulletin.period_end:%Y%m%d}"
     if fmt == "docx":
         content = bulletin_render.render_docx(bulletin)

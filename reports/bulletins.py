@@ -12,7 +12,7 @@ import datetime
 from collections import defaultdict
 
 from django.db import connection, transaction
-from django.db.models import Exists, Max, OuterRef
+from django.db.models import Exists, Max, OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -20,6 +20,7 @@ from accounts.models import Department, User
 from audit.services import audit_record
 from issues.models import Category, Problem, Review
 from measures.models import Measure
+from measures.selectors import reads_court_tree, reviews_visible_to
 from measures.workflow import is_office_for_court
 
 from . import rates
@@ -194,6 +195,16 @@ def bulletin_generate(*, review: Review, period_start: datetime.date, period_end
             "review": review.pk, "version": version, "period": [period_start.isoformat(), period_end.isoformat()],
         })
         return bulletin
+
+
+def bulletins_visible_to(user: User) -> QuerySet[Bulletin]:
+    """Published bulletins of the reviews a user sees; drafts and reviewed-but-unpublished ones only
+    for those who read the whole court tree (党组书记, 院领导, 整改办, 纪检组): a draft covers every
+    department, and a department sees only its own part until it is published."""
+    bulletins = Bulletin.objects.filter(review__in=reviews_visible_to(user)).select_related("review__court")
+    if not reads_court_tree(user):
+        bulletins = bulletins.filter(status=Bulletin.Status.PUBLISHED)
+    return bulletins
 
 
 def bulletin_advance(*, bulletin: Bulletin, actor: User, to: str) -> Bulletin:

@@ -40,13 +40,14 @@ from measures.filters import (
 )
 from measures.freshness import cached_aggregate
 from measures.models import Measure, local_today
-from measures.selectors import measure_scope_q, measures_visible_to, reviews_visible_to
+from measures.selectors import measure_scope, measures_visible_to, reviews_visible_to, wants_mine
 
 from . import rates
 from .burndown import burndown_points
 
 # The filters a dashboard takes from its URL (bookmarkable); drill-down links carry them on.
-DASHBOARD_PARAMS = ("review", "category", "lead_department", "court", "deadline_from", "deadline_to")
+# ``scope`` is not a filter: it narrows a court leader's dashboard to 我分管 (measures.selectors.measure_scope).
+DASHBOARD_PARAMS = ("review", "category", "lead_department", "court", "deadline_from", "deadline_to", "scope")
 BURNDOWN_CACHE_SECONDS = 300
 BURNDOWN_MAX_WEEKS = 52
 
@@ -95,24 +96,27 @@ def dashboard_filter(*, user: User, params: QueryDict | dict) -> MeasureFilter:
         value = params.get(key)
         if value not in (None, ""):
             data[key] = value
-    reviews = reviews_visible_to(user).order_by("-feedback_date", "-id")
-    categories = Category.objects.filter(review__in=reviews_visible_to(user))
+    mine = wants_mine(data)
+    reviews = reviews_visible_to(user, mine=mine).order_by("-feedback_date", "-id")
+    categories = Category.objects.filter(review__in=reviews_visible_to(user, mine=mine))
     if str(data.get("review", "")).isdigit():
         categories = categories.filter(review_id=data["review"])
     category_names = list(categories.order_by("name").values_list("name", flat=True).distinct())
     tree = user.court_tree_ids()
     courts = list(Court.objects.filter(pk__in=tree).order_by("id")) if len(tree) > 1 else []
-    if user.is_office:
+    if measure_scope(user, mine=mine).whole_reviews:
         departments = Department.objects.filter(court_id__in=tree)
     else:
-        departments = Department.objects.filter(pk__in=measures_visible_to(user).values("lead_department_id"))
+        departments = Department.objects.filter(
+            pk__in=measures_visible_to(user, mine=mine).values("lead_department_id")
+        )
     departments = list(departments.select_related("court").order_by("court_id", "order", "id"))
     many_courts = len({d.court_id for d in departments}) > 1
     for department in departments:
         department.label = f"{department.court.short_name or department.court.name} {department.name}" if (
             many_courts) else department.name
     return MeasureFilter(
-        data, queryset=measures_visible_to(user), reviews=reviews, categories=category_names, courts=courts,
+        data, queryset=measures_visible_to(user, mine=mine), reviews=reviews, categories=category_names, courts=courts,
         departments=departments,
     )
 
@@ -185,7 +189,9 @@ def _snapshot_scope(user: User, measure_filter: MeasureFilter) -> tuple[list[int
     (an office's court tree) narrowed by review, court or lead department. A scope of departments
     and owners (leaders, staff), a category or a deadline range falls back to the history.
     """
-    scope = measure_scope_q(user)
+    if wants_mine(measure_filter.data):
+        return None  # 我分管 is a set of departments and leaders, not whole reviews
+    scope = measure_scope(user).q
     if scope is None or scope.negated or len(scope.children) != 1:
         return None
     lookup, review_ids = scope.children[0]

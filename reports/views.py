@@ -3,7 +3,7 @@
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, render
 
-from measures.selectors import reviews_visible_to
+from measures.selectors import page_scope, reviews_visible_to, wants_mine
 
 from . import dashboards
 
@@ -13,7 +13,8 @@ def _render(request, params, review=None):
     return render(
         request,
         "reports/dashboard.html",
-        {"dashboard": dashboard, "charts": dashboards.chart_data(dashboard), "review": review},
+        {"dashboard": dashboard, "charts": dashboards.chart_data(dashboard), "review": review,
+         "page_scope": page_scope(request.user, params)},
     )
 
 
@@ -26,7 +27,7 @@ def dashboard(request):
 @login_required
 def review_dashboard(request, pk):
     """One review's dashboard: the same page with the review fixed."""
-    review = get_object_or_404(reviews_visible_to(request.user), pk=pk)
+    review = get_object_or_404(reviews_visible_to(request.user, mine=wants_mine(request.GET)), pk=pk)
     params = request.GET.copy()
     params["review"] = str(review.pk)
     return _render(request, params, review=review)

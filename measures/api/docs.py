@@ -27,10 +27,12 @@ DOCS = {
     "finding_detail": ("一条反馈意见。", "One finding."),
     "measure_list": (
         "我的整改任务：与页面相同的权限范围和过滤条件（整改任务、状态、类型、红黄绿灯、时限区间、牵头部门、关键词），"
-        "按（当前时限, id）游标分页，任何位置都一样快。每条含责任领导、牵头/配合部门和最近一次进展。",
+        "按（当前时限, id）游标分页，任何位置都一样快。每条含责任领导、牵头/配合部门和最近一次进展。"
+        "院领导加 scope=mine 只看我分管的部门和我任责任领导的措施。",
         "Measures in your scope with the same filters as the list page (review, status, type, traffic "
         "light, deadline range, lead department, search), cursor-paginated on (current deadline, id) so "
-        "every page is equally fast. Each row has its leader, departments and latest progress.",
+        "every page is equally fast. Each row has its leader, departments and latest progress. A court "
+        "leader adds scope=mine for the departments he supervises and the measures he leads.",
     ),
     "measure_detail": ("一条整改措施；响应头 ETag 用于后续修改的 If-Match。不在权限范围内时返回 404。",
                        "One measure; its ETag header is the If-Match for changes. 404 when out of scope."),
@@ -91,9 +93,9 @@ DOCS = {
     "prompt_issue": ("发布一期工作提示单（仅整改办），期号按整改任务连续编号。",
                      "Issue a prompt sheet (rectification office only), numbered per review without gaps."),
     "prompt_confirm": ("本部门确认已阅。", "Confirm that your department has read it."),
-    "dashboard": ("仪表盘汇总：总数、超期、临期、申请销号、已销号，与措施列表相同的范围和过滤条件。",
+    "dashboard": ("仪表盘汇总：总数、超期、临期、申请销号、已销号，与措施列表相同的范围和过滤条件（含 scope=mine）。",
                   "Dashboard counts (total, overdue, due soon, close-out requested, closed) over the same "
-                  "scope and filters as the measure list."),
+                  "scope and filters as the measure list (scope=mine included)."),
 }
 
 

@@ -10,7 +10,7 @@ from accounts.authentication import token_court_ids
 from issues.models import Category, Finding, Problem, Review
 
 from ..models import CloseOut, Evidence, Extension, LookBack, Measure, ProgressReport, WorkPrompt
-from ..selectors import measures_visible_to, prompts_for, reviews_visible_to
+from ..selectors import measure_scope, measures_visible_to, prompts_for, reviews_visible_to, wants_mine
 
 
 def _narrow(queryset: QuerySet, request, court_path: str) -> QuerySet:
@@ -20,8 +20,13 @@ def _narrow(queryset: QuerySet, request, court_path: str) -> QuerySet:
     return queryset.filter(**{f"{court_path}__in": court_ids})
 
 
-def measures_in_scope(request) -> QuerySet[Measure]:
-    return _narrow(measures_visible_to(request.user), request, "review__court_id")
+def measures_in_scope(request, *, mine: bool = False) -> QuerySet[Measure]:
+    """``mine``: a court leader's 我分管, for the lists that count (``?scope=mine``)."""
+    return _narrow(measures_visible_to(request.user, mine=mine), request, "review__court_id")
+
+
+def mine_requested(request) -> bool:
+    return wants_mine(request.query_params)
 
 
 def reviews_in_scope(request) -> QuerySet[Review]:
@@ -29,14 +34,14 @@ def reviews_in_scope(request) -> QuerySet[Review]:
 
 
 def problems_in_scope(request) -> QuerySet[Problem]:
-    """The office sees every problem of its reviews; others the problems of measures they see."""
-    if request.user.is_office:
+    """Who reads a court tree sees every problem of its reviews; others the problems of measures they see."""
+    if measure_scope(request.user).whole_reviews:
         return Problem.objects.filter(review__in=reviews_in_scope(request))
     return Problem.objects.filter(pk__in=measures_in_scope(request).values("problem_id"))
 
 
 def categories_in_scope(request) -> QuerySet[Category]:
-    if request.user.is_office:
+    if measure_scope(request.user).whole_reviews:
         return Category.objects.filter(review__in=reviews_in_scope(request))
     return Category.objects.filter(pk__in=problems_in_scope(request).values("category_id"))
 

@@ -6,7 +6,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.authentication import request_court_ids
-from accounts.models import Department, User
+from accounts.models import SEPARATED_ADMIN_ROLES, Department, User
 
 from ..models import (
     CloseOut,
@@ -93,7 +93,10 @@ class MeasureUpdateSerializer(serializers.Serializer):
         request = self.context.get("request")
         if request is not None:
             courts = request_court_ids(request)
-            users = User.objects.filter(court_id__in=courts, is_active=True)
+            # Anyone of the court tree but the 三员 resolves here; whether he may own or lead this
+            # measure is the workflow's rule, refused there with the reason.
+            users = User.objects.filter(court_id__in=courts, is_active=True).exclude(
+                roles__overlap=list(SEPARATED_ADMIN_ROLES))
             departments = Department.objects.filter(court_id__in=courts)
             self.fields["responsible_leader"].queryset = users
             self.fields["owner"].queryset = users

@@ -279,7 +279,8 @@ class MeasureViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
 
     def list(self, request, *args, **kwargs):
         # Rows come as MeasureSerializer would give them, without building a model per row (listing.py).
-        rows = self.paginate_queryset(self.filter_queryset(scope.measures_in_scope(request)))
+        measures = scope.measures_in_scope(request, mine=scope.mine_requested(request))
+        rows = self.paginate_queryset(self.filter_queryset(measures))
         return self.get_paginated_response(rows)
 
     def _measure_response(self, pk, *, status_code=200, headers=None):
@@ -517,7 +518,7 @@ class DashboardView(APIView):
         return {"reviews": scope.reviews_in_scope(self.request)}
 
     def get_queryset(self):
-        return scope.measures_in_scope(self.request)
+        return scope.measures_in_scope(self.request, mine=scope.mine_requested(self.request))
 
     @extend_schema(description=doc("dashboard"), responses={200: s.CountsSerializer})
     def get(self, request):

@@ -485,7 +485,7 @@ class _RowReader:
                 except ValueError as error:
                     fail(key, str(error))
         leader = values.get("responsible_leader")
-        if isinstance(leader, User) and not leader.has_role(Role.LEADER):
+        if isinstance(leader, User) and not leader.is_court_leader:
             fail("leader", _("'%(name)s' is not a court leader") % {"name": leader.display_name})
         if "lead_department" in by_field:
             try:
@@ -497,7 +497,8 @@ class _RowReader:
         return values
 
 
-def _validate(*, review: Review, mapped: Mapped, people: People, preview: ImportPreview) -> list[_Row]:
+def _validate(*, review: Review, actor: User, mapped: Mapped, people: People, preview: ImportPreview
+              ) -> list[_Row]:
     """Every non-blank row, checked; errors (naming row and column) go to ``preview.errors``."""
     reader = _RowReader(review=review, mapped=mapped, people=people, preview=preview)
     by_field = mapped.by_field
@@ -537,7 +538,7 @@ def _validate(*, review: Review, mapped: Mapped, people: People, preview: Import
         if measure_text:
             values["text"] = measure_text
         try:
-            workflow.measure_validate_planning(values, review=review)
+            workflow.measure_validate_planning(values, review=review, actor=actor)
         except workflow.WorkflowError as error:
             fail(_FIELD_COLUMN.get(error.field, "measure"), error.message)
         supporting = None
@@ -616,7 +617,8 @@ def _existing(review: Review) -> _Existing:
     )
 
 
-def _plan(*, review: Review, rows: list[_Row], mapped: Mapped, preview: ImportPreview, close_completed: bool) -> None:
+def _plan(*, review: Review, actor: User, rows: list[_Row], mapped: Mapped, preview: ImportPreview,
+          close_completed: bool) -> None:
     existing = _existing(review)
     seen = {(normalise(r.problem), normalise(r.measure)) for r in rows}
     matched: set[int] = set()
@@ -653,7 +655,7 @@ def _plan(*, review: Review, rows: list[_Row], mapped: Mapped, preview: ImportPr
             plan.existing = match
             plan.values = _changes(match, plan.values)
             try:
-                workflow.measure_validate_planning(plan.values, review=review, measure=match)
+                workflow.measure_validate_planning(plan.values, review=review, actor=actor, measure=match)
             except workflow.WorkflowError as error:
                 column = "type" if "type" in mapped.by_field or error.field != "type" else "deadline"
                 preview.errors.append(ImportIssue(
@@ -790,7 +792,7 @@ def _require_office(actor: User, review: Review) -> None:
         raise PermissionDenied(_("Only the rectification office can import a ledger into this review."))
 
 
-def _prepare(*, review: Review, source: IO[bytes], options: Options) -> ImportPreview:
+def _prepare(*, review: Review, actor: User, source: IO[bytes], options: Options) -> ImportPreview:
     """parse → map → validate → plan: the dry run that the commit also runs."""
     preview = ImportPreview(close_completed=options.close_completed)
     try:
@@ -802,8 +804,9 @@ def _prepare(*, review: Review, source: IO[bytes], options: Options) -> ImportPr
     if mapped is None:
         return preview
     people = People(review.court_id, options.people)
-    rows = _validate(review=review, mapped=mapped, people=people, preview=preview)
-    _plan(review=review, rows=rows, mapped=mapped, preview=preview, close_completed=options.close_completed)
+    rows = _validate(review=review, actor=actor, mapped=mapped, people=people, preview=preview)
+    _plan(review=review, actor=actor, rows=rows, mapped=mapped, preview=preview,
+          close_completed=options.close_completed)
     return preview
 
 
@@ -820,7 +823,7 @@ def ledger_import_preview(
 ) -> ImportPreview:
     """The dry run: what would be created and updated, and every error by row and column."""
     _require_office(actor, review)
-    return _prepare(review=review, source=source, options=_options(options, mapping))
+    return _prepare(review=review, actor=actor, source=source, options=_options(options, mapping))
 
 
 def ledger_import_commit(
@@ -833,7 +836,7 @@ def ledger_import_commit(
     with transaction.atomic():
         # Two imports into the same review queue up here; each plans against what the other wrote.
         review = Review.objects.select_for_update().get(pk=review.pk)
-        preview = _prepare(review=review, source=source, options=options)
+        preview = _prepare(review=review, actor=actor, source=source, options=options)
         if not preview.ok:
             raise LedgerImportError(preview)
         _write(preview, review=review, actor=actor, progress=progress or (lambda done, total: None))

@@ -220,8 +220,9 @@ def test_closeout_goes_through_leader_and_office(api, org, drive, measure, uploa
                           format="multipart", HTTP_IF_MATCH=etag(staff.get(url(measure))))
     assert response.status_code == 201 and response.json()["status"] == "closeout_requested"
 
-    refused = api(org.leader_none)
-    assert refused.post(url(measure, "approve"), HTTP_IF_MATCH=etag(response)).status_code == 404  # not in scope
+    # 钱副院长 reads the whole court but neither leads this measure nor supervises its department.
+    refused = api(org.leader_none).post(url(measure, "approve"), HTTP_IF_MATCH=etag(response))
+    assert refused.status_code == 403 and refused.json()["code"] == "forbidden"
 
     staff_try = staff.post(url(measure, "approve"), HTTP_IF_MATCH=etag(response))
     assert staff_try.status_code == 403 and staff_try.json()["code"] == "forbidden"

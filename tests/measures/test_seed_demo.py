@@ -184,6 +184,19 @@ def test_every_role_has_a_user_and_admin_roles_are_separated(seed_output):
 
 
 @pytest.mark.django_db
+def test_each_president_is_the_party_secretary_and_reads_his_court_tree(seed_output):
+    """Issue 13: the demo 院长 saw 16 of his court's 65 measures and the 中院 院长 none of the courts below."""
+    from measures.selectors import measures_visible_to
+
+    presidents = User.objects.filter(username__in=["yuanzhang", "zy_yuanzhang", "lx_yuanzhang"])
+    assert all(Role.PARTY_SECRETARY in u.roles for u in presidents)
+    counts = {u.username: measures_visible_to(u).count() for u in presidents}
+    assert counts == {"yuanzhang": 65, "zy_yuanzhang": Measure.objects.count(),
+                      "lx_yuanzhang": Measure.objects.filter(review__court__short_name="梁溪法院").count()}
+    assert measures_visible_to(User.objects.get(username="yuanzhang"), mine=True).count() < 65
+
+
+@pytest.mark.django_db
 def test_demo_accounts_log_in_with_the_shared_password(seed_output):
     validate_password(demo_data.DEMO_PASSWORD)
     office = User.objects.get(username="zhengzhibu")

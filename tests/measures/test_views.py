@@ -101,12 +101,14 @@ def test_review_list_shows_roll_up_counts_to_the_office(client, org):
     assert re.findall(r"\d+", rollup) == ["2", "3", "10"]
 
 
-def test_review_list_counts_only_the_measures_a_leader_sees(client, org):
+def test_a_leader_reads_the_whole_court_and_narrows_to_his_own_part(client, org):
     build_review(org, measures=10)
     f.MeasureFactory(problem__category__review__court=org.court, lead_department=org.dept_b)
-    client.force_login(org.leader_none)
+    client.force_login(org.leader_none)  # 党组成员 supervising nothing
 
-    assert list(client.get(reverse("review_list")).context["reviews"]) == []
+    whole = client.get(reverse("review_list")).context["reviews"]
+    assert sum(r.measure_count for r in whole) == 11
+    assert list(client.get(reverse("review_list"), {"scope": "mine"}).context["reviews"]) == []
 
 
 def test_review_tree_shows_roll_up_counts(client, org):
@@ -150,7 +152,7 @@ def test_review_list_and_tree_agree_for_staff(client, org):
 
 def test_a_review_with_nothing_visible_is_404(client, org):
     review = build_review(org, measures=3)
-    client.force_login(org.leader_none)
+    client.force_login(f.UserFactory(department=f.DepartmentFactory(court=org.court, name="行装科"), staff=True))
     assert client.get(reverse("review_detail", args=[review.pk])).status_code == 404
 
 
@@ -188,9 +190,16 @@ def test_the_measure_page_opens_for_those_in_scope(client, org, measure, drive, 
     assert "2026年6月30日" in html
 
 
-@pytest.mark.parametrize("actor", ["staff_b", "leader_none", "basic_office"])
+def _outsider(org, name):
+    """Someone the 中院's measure is out of scope for; a lower court's leader reads only his own court tree."""
+    if name == "basic_leader":
+        return f.UserFactory(username="basic_leader", court=org.basic_court, leader=True)
+    return getattr(org, name)
+
+
+@pytest.mark.parametrize("actor", ["staff_b", "basic_leader", "basic_office"])
 def test_the_measure_page_is_404_out_of_scope(client, org, measure, actor):
-    client.force_login(getattr(org, actor))
+    client.force_login(_outsider(org, actor))
     assert client.get(reverse("measure_detail", args=[measure.pk])).status_code == 404
 
 
@@ -238,10 +247,10 @@ def test_evidence_downloads_as_an_attachment_for_those_in_scope(client, org, mea
     assert response["Content-Type"] == "application/pdf"
 
 
-@pytest.mark.parametrize("actor", ["staff_b", "leader_none", "basic_office"])
+@pytest.mark.parametrize("actor", ["staff_b", "basic_leader", "basic_office"])
 def test_evidence_is_404_out_of_scope(client, org, measure, drive, actor):
     measure = drive.in_progress(measure, with_evidence=True)
-    client.force_login(getattr(org, actor))
+    client.force_login(_outsider(org, actor))
     assert client.get(reverse("evidence_download", args=[measure.evidence.get().pk])).status_code == 404
 
 

@@ -169,16 +169,24 @@ def test_review_dashboard_is_the_same_page_with_the_review_fixed(client, org, kn
     assert f"review={review.pk}" in dashboard.links["measures"]
 
 
-def test_leader_sees_only_the_departments_they_supervise(client, org, known):
-    dashboard, charts = get_dashboard(client, org.leader_a)
+def test_leader_switched_to_mine_sees_only_the_departments_they_supervise(client, org, known):
+    dashboard, charts = get_dashboard(client, org.leader_a, scope="mine")
     assert (dashboard.tiles["measures"], dashboard.tiles["closed"], dashboard.tiles["overdue"]) == (4, 2, 1)
     assert [d["name"] for d in charts["departments"]] == ["立案庭"]
-    asked_for_other, _ = get_dashboard(client, org.leader_a, lead_department=org.dept_b.pk)
+    assert all("scope=mine" in url for url in dashboard.links.values())
+    assert _listed(client, dashboard.links["overdue"]) == (1, 1)
+    asked_for_other, _ = get_dashboard(client, org.leader_a, lead_department=org.dept_b.pk, scope="mine")
     assert asked_for_other.tiles["measures"] == 0
 
 
-def test_leader_supervising_nothing_sees_zeros(client, org, known):
-    dashboard, charts = get_dashboard(client, org.leader_none)
+def test_leader_reads_the_whole_court_and_the_courts_below_by_default(client, org, known):
+    office, _ = get_dashboard(client, org.office)
+    leader, _ = get_dashboard(client, org.leader_none)
+    assert leader.tiles == office.tiles and leader.tiles["measures"] == 10
+
+
+def test_leader_supervising_nothing_sees_zeros_in_his_own_part(client, org, known):
+    dashboard, charts = get_dashboard(client, org.leader_none, scope="mine")
     assert dashboard.tiles["measures"] == 0 and charts["departments"] == []
 
 
@@ -190,11 +198,11 @@ def test_basic_court_office_sees_only_its_court_and_no_courts_panel(client, org,
 
 def test_intermediate_court_leader_compares_the_courts_below_and_drills_into_one(client, org, known):
     org.leader_a.supervised_departments.add(org.basic_office.department)
-    _, charts = get_dashboard(client, org.leader_a)
+    _, charts = get_dashboard(client, org.leader_a, scope="mine")
     assert [(c["name"], c["measures"], c["overdue"]) for c in charts["courts"]] == [
         ("某市中级人民法院", 4, 1), ("某市某区人民法院", 1, 1),
     ]
-    basic, _ = get_dashboard(client, org.leader_a, court=org.basic_court.pk)
+    basic, _ = get_dashboard(client, org.leader_a, court=org.basic_court.pk, scope="mine")
     assert (basic.tiles["measures"], basic.tiles["overdue"]) == (1, 1)
     assert _listed(client, basic.links["overdue"]) == (1, 1)
 
@@ -340,10 +348,15 @@ def test_staff_cannot_give_instructions_and_see_no_form(client, org, known):
     assert not Instruction.objects.exists()
 
 
-def test_leader_cannot_instruct_on_measures_outside_their_scope(client, org, known):
-    client.force_login(org.leader_a)
-    response = client.post(reverse("measure_instruct", args=[known["m5"].pk]), {"text": "越权批示"})
-    assert response.status_code == 404
+def test_leader_cannot_instruct_on_measures_he_neither_leads_nor_supervises(client, org, known):
+    client.force_login(org.leader_a)  # reads m5 (department B) as a member of the Party group
+    page = client.get(reverse("measure_detail", args=[known["m5"].pk])).content.decode()
+    assert 'id="instruction-form"' not in page
+    response = client.post(reverse("measure_instruct", args=[known["m5"].pk]), {"text": "越权批示"},
+                           HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert response.status_code == 400
+    assert "才能对本措施作出批示" in response.content.decode()
+    assert not Instruction.objects.exists()
     assert not Instruction.objects.exists()
 
 
