@@ -450,8 +450,10 @@ def _validate_planning(values: dict, review, actor: User) -> None:
                 field=name,
             )
     leader = values.get("responsible_leader")
-    if leader is not None and not isinstance(leader, User):
+    if isinstance(leader, int | str):
         leader = User.objects.filter(pk=leader).first()
+    elif leader is not None and not isinstance(leader, User):
+        leader = None  # a person an import will create (a contact): checked when the contact is made
     if leader is not None and not (isinstance(leader, User) and leader.is_court_leader
                                    and leader.court_id == review.court_id):
         raise WorkflowError(

@@ -48,21 +48,23 @@ from .layout import line_count, lines_height
 COLUMNS: dict[str, tuple[str, float]] = {
     "seq": ("序号", 5),
     "category": ("问题类别", 9),
-    "problem": ("具体问题", 18),
-    "measure": ("整改措施", 26),
-    "target": ("整改目标", 16),
+    "problem": ("具体问题", 16),
+    "measure": ("整改措施", 23),
+    "target": ("整改目标", 15),
     "type": ("整改类型", 6),
-    "leader": ("责任领导", 10),
+    "leader": ("责任领导", 9),
     "lead_department": ("牵头部门", 9),
-    "supporting": ("配合部门", 10),
+    "supporting": ("配合部门", 9),
     "owner": ("责任人", 9),
     "original_deadline": ("原定时限", 13),
     "current_deadline": ("现时限", 13),
-    "progress": ("整改进展情况", 24),
+    "progress": ("整改进展情况", 21),
     "status": ("完成情况", 6),
     "closeout": ("销号情况", 6),
+    # The day the office's sign-off closed it: a closed measure re-imported keeps its completion date.
+    "completed_on": ("销号日期", 13),
     "overdue_days": ("超期天数", 5),
-    "remarks": ("备注", 10),
+    "remarks": ("备注", 8),
 }
 HEADERS = {key: name for key, (name, _width) in COLUMNS.items()}
 # Parent headers spanning two header rows: 责任分工 over the four "who" columns, 整改时限 over two.
@@ -214,6 +216,7 @@ def row_values(row: dict, seq: int, today: datetime.date) -> dict:
         "progress": row["latest_note"] or "",
         "status": STATUS_WORDS.get(status, ""),
         "closeout": CLOSEOUT_WORDS.get(status, NOT_CLOSED_WORD),
+        "completed_on": row["completed_on"] if status == Measure.Status.CLOSED else None,
         "overdue_days": days or None,
         "remarks": "；".join(remarks),
     }

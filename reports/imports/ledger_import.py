@@ -484,9 +484,6 @@ class _RowReader:
                     person.rows.append(number)
                 except ValueError as error:
                     fail(key, str(error))
-        leader = values.get("responsible_leader")
-        if isinstance(leader, User) and not leader.is_court_leader:
-            fail("leader", _("'%(name)s' is not a court leader") % {"name": leader.display_name})
         if "lead_department" in by_field:
             try:
                 values["lead_department"] = self.people.department(self.cell(line, "lead_department"))

@@ -85,11 +85,11 @@ def test_discipline_office_downloads_review_ledger_in_official_layout(client, or
     assert ws["A2"].value == "截至2026年7月10日"
     assert [c.value for c in ws[3]] == [
         "序号", "问题类别", "具体问题", "整改措施", "整改目标", "整改类型", "责任分工", None, None, None, "整改时限",
-        None, "整改进展情况", "完成情况", "销号情况", "超期天数", "备注",
+        None, "整改进展情况", "完成情况", "销号情况", "销号日期", "超期天数", "备注",
     ]
     assert [c.value for c in ws[4]][6:12] == ["责任领导", "牵头部门", "配合部门", "责任人", "原定时限", "现时限"]
     merged = {str(r) for r in ws.merged_cells.ranges}
-    assert {"A1:Q1", "A2:Q2", "G3:J3", "K3:L3", "A3:A4", "D3:D4", "E3:E4", "Q3:Q4"} <= merged
+    assert {"A1:R1", "A2:R2", "G3:J3", "K3:L3", "A3:A4", "D3:D4", "E3:E4", "R3:R4"} <= merged
     # 问题类别 merged over its four measures and then two; 具体问题 over its measures.
     assert {"B5:B7", "B8:B9", "C5:C6", "C8:C9"} <= merged
     assert "C7:C7" not in merged
@@ -101,10 +101,11 @@ def test_discipline_office_downloads_review_ledger_in_official_layout(client, or
         "副院长 赵副院长", "立案庭", "刑事审判庭", "联络员 张立案", datetime.datetime(2026, 6, 30),
         datetime.datetime(2026, 6, 30),
     ]
-    assert rows[0][12:] == ["已制定学习计划并印发", "未启动", "未销号", 10, None]
+    assert rows[0][12:] == ["已制定学习计划并印发", "未启动", "未销号", None, 10, None]
     assert rows[1][1:3] == [None, None]  # covered by the merges above
     assert rows[2][5] == "长期坚持" and rows[2][10] == "长期坚持" and rows[2][13] == "持续推进"
-    assert rows[3][13:15] == ["已完成", "已销号"] and rows[3][15] is None
+    assert rows[3][13:15] == ["已完成", "已销号"] and isinstance(rows[3][15], datetime.datetime)  # 销号日期
+    assert rows[3][16] is None  # a closed measure is not overdue
     assert rows[4][5] == "立行立改" and rows[4][10] == "立行立改"
 
 
@@ -211,7 +212,7 @@ def test_overdue_rows_are_highlighted(client, org, ledger_review):
     review, _measures = ledger_review
     ws = open_workbook(download(client, org.discipline, f"review={review.pk}"))["整改台账"]
     assert ws["D5"].fill.fgColor.rgb.endswith("FFC7CE")  # 2026-06-30 passed: 10 days overdue
-    assert ws["P5"].value == 10
+    assert ws["Q5"].value == 10
     assert ws["D6"].fill.fill_type is None
 
 
