@@ -244,7 +244,7 @@ def stored_file_response(*, obj, fieldfile, sha256: str, name: str, request, con
                      detail={**detail, "expected_sha256": sha256})
         return None
     audit_record(action=f"{kind}_downloaded", request=request, obj=obj,
-                 detail={**detail, "name": name, "sha256": sha256, "via": "api" if _is_api(request) else "page"})
+                 detail={**detail, "name": name, "sha256": sha256})
     content_type = content_type or "application/octet-stream"
     if settings.EVIDENCE_X_ACCEL:
         # nginx sends the file from its internal location (EVIDENCE_ROOT); the check above already ran.
@@ -268,9 +268,6 @@ def evidence_tampered_message() -> str:
     return _("This file no longer matches its recorded checksum; the administrator has been notified in the "
              "audit log.")
 
-
-def _is_api(request) -> bool:
-    return getattr(request, "path", "").startswith("/api/")
 
 
 class ScanUnavailable(Exception):

@@ -60,3 +60,17 @@ def test_a_child_process_reads_the_row_its_parent_just_committed():
 
     assert child.returncode == 0, child.stderr
     assert child.stdout.strip().splitlines()[-1] == "1"
+
+
+def test_no_test_or_script_builds_a_database_url_by_hand():
+    """The one rule: a child's database comes from child_env()/database_url(). A URL formatted by hand from
+    USER, HOST and PORT loses the embedded stack's socket (the fresh-clone failure)."""
+    needles = ['f"postgresql' + "://{", "f'postgresql" + "://{"]
+    hand_made = [
+        str(path.relative_to(ROOT))
+        for folder in ("tests", "scripts", "bench")
+        for path in (ROOT / folder).rglob("*.py")
+        if any(needle in path.read_text() for needle in needles)
+    ]
+
+    assert hand_made == []

@@ -32,6 +32,7 @@ WORKFLOW_REASONS = [
     gettext_noop("Relapse found in look-back: %(note)s; new deadline %(date)s"),
     gettext_noop("Look-back: the rectification held"),
     gettext_noop("Edited: %(fields)s"),
+    gettext_noop("Imported as closed"),
 ]
 _PLACEHOLDER = re.compile(r"%\((\w+)\)s|%%")
 

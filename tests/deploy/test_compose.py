@@ -110,10 +110,12 @@ def test_check_deploy_is_clean_for_the_stack_as_shipped(compose):
     from courtreform.childenv import child_env
 
     # What .env.example asks for; the servers are this test run's (a database without demo data).
+    # The servers, the database role and the volumes' paths are this test run's own.
     shipped = {key: value for key, value in compose_environment(compose).items()
-               if key not in ("DATABASE_URL", "REDIS_URL", "EVIDENCE_ROOT")}
-    env = child_env(**shipped, SECRET_KEY=secrets.token_urlsafe(50), ALLOWED_HOSTS="zgt.court.example",
-                    DEBUG="0", DEMO="0")
+               if key not in ("DATABASE_URL", "DATABASE_ROLE", "DATABASE_APP_URL", "REDIS_URL", "EVIDENCE_ROOT",
+                              "AUDIT_CHECKPOINT_DIR")}
+    env = child_env(**shipped, SECRET_KEY=secrets.token_urlsafe(50), AUDIT_HMAC_KEY=secrets.token_urlsafe(50),
+                    ALLOWED_HOSTS="zgt.court.example", DEBUG="0", DEMO="0")
     result = subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
                             cwd=ROOT, env=env, capture_output=True, text=True)
 

@@ -13,10 +13,11 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
-from django.db import connection, connections
+from django.db import connections
 from django.urls import reverse
 from openpyxl import Workbook
 
+from courtreform.childenv import child_env
 from measures.models import Measure
 from reports import ledgers
 from reports.imports import jobs
@@ -207,16 +208,9 @@ def test_a_worker_killed_mid_import_is_replaced_and_the_import_completes_once(or
     job = jobs.ledger_import_upload(review=review, actor=org.office, upload=ledger(rows))
     LedgerImport.objects.filter(pk=job.pk).update(status=LedgerImport.Status.QUEUED, row_count=rows)
     queue = f"test-import-{uuid.uuid4().hex[:8]}"
-    db = connection.settings_dict
     log = tmp_path / "worker.log"
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"postgresql://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
-        "REDIS_URL": django_settings.CELERY_BROKER_URL,
-        "CELERY_TASK_ALWAYS_EAGER": "0",
-        "DEMO": "1",
-        "EVIDENCE_ROOT": str(settings.MEDIA_ROOT),
-    }
+    env = child_env(REDIS_URL=django_settings.CELERY_BROKER_URL, CELERY_TASK_ALWAYS_EAGER="0", DEMO="1",
+                    EVIDENCE_ROOT=str(settings.MEDIA_ROOT))
     with log.open("w") as out:
         worker = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "courtreform", "worker", "-Q", queue, "--pool=prefork",

@@ -44,9 +44,9 @@ def test_drafting_reviewing_and_publishing_a_bulletin_are_each_audited(org, revi
                                            period_end=f.FEEDBACK_DATE + datetime.timedelta(days=30))
     bulletins.bulletin_advance(bulletin=bulletin, actor=org.office, to="reviewed")
     bulletins.bulletin_advance(bulletin=bulletin, actor=org.office, to="published")
-    assert [d["number"] for d in audited(A.BULLETIN_DRAFTED, bulletin, org.office)] == [1]
+    assert [d["version"] for d in audited(A.BULLETIN_DRAFTED, bulletin, org.office)] == [1]  # no number yet
     assert len(audited(A.BULLETIN_REVIEWED, bulletin, org.office)) == 1
-    assert len(audited(A.BULLETIN_PUBLISHED, bulletin, org.office)) == 1
+    assert [d["number"] for d in audited(A.BULLETIN_PUBLISHED, bulletin, org.office)] == [1]
 
 
 def test_a_leaders_instruction_is_audited(org, measure):
@@ -71,7 +71,7 @@ def test_a_page_download_is_audited_through_the_shared_gate(client, org, measure
     client.force_login(org.head_a)
     assert client.get(reverse("evidence_download", args=[evidence.pk])).status_code == 200
     [detail] = audited(A.EVIDENCE_DOWNLOADED, evidence, org.head_a)
-    assert (detail["via"], detail["sha256"]) == ("page", evidence.sha256)
+    assert (detail["name"], detail["sha256"]) == (evidence.original_name, evidence.sha256)
 
 
 def test_setting_up_a_review_its_findings_and_problems_is_audited_with_the_fields_changed(org, review, category):

@@ -21,12 +21,11 @@ STRONG_KEY = "k3J9!qT7#vLm2@Xz8$Rp4^Wn6&Bs1*Hd5(Fg0)Yc-Ua_Ee=Io+Oa"
 
 
 def check_deploy(db_name: str, **extra) -> subprocess.CompletedProcess:
-    env = child_env(
-        DEBUG="0", DEMO="0", HTTPS="1", SECRET_KEY=STRONG_KEY, AUDIT_HMAC_KEY=STRONG_KEY[::-1],
-        ALLOWED_HOSTS="zgt.court.example",
-        CSRF_TRUSTED_ORIGINS="https://zgt.court.example", DATABASE_URL=database_url(name=db_name),
-        LOG_LEVEL="WARNING", **extra,
-    )
+    env = child_env(**{
+        "DEBUG": "0", "DEMO": "0", "HTTPS": "1", "SECRET_KEY": STRONG_KEY, "AUDIT_HMAC_KEY": STRONG_KEY[::-1],
+        "ALLOWED_HOSTS": "zgt.court.example", "CSRF_TRUSTED_ORIGINS": "https://zgt.court.example",
+        "DATABASE_URL": database_url(name=db_name), "LOG_LEVEL": "WARNING", **extra,
+    })
     return subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
 

@@ -177,4 +177,4 @@ def test_an_api_download_is_audited_like_a_page_download(client, org, measure, d
     assert api["X-Content-Type-Options"] == "nosniff" and api["Content-Disposition"].startswith("attachment")
     page_row, api_row = downloads.order_by("id")
     assert (page_row.actor, page_row.detail) == (api_row.actor, api_row.detail) == (
-        org.staff_a, {"measure": measure.pk, "name": evidence.original_name})
+        org.staff_a, {"measure": measure.pk, "name": evidence.original_name, "sha256": evidence.sha256})
