@@ -199,6 +199,15 @@ class ApiToken(models.Model):
 
     def clean(self):
         super().clean()
+        if self.acting_user_id and self.acting_user.has_usable_password():
+            # A token acting as a person would let whoever creates it (the system administrator) act as
+            # that person — the office, a leader — without their password: a back door around 三员分立.
+            raise ValidationError({"acting_user": _(
+                "A token acts as a system account (one without a password, that nobody logs in with), never as a "
+                "person."
+            )})
+        if self.acting_user_id and self.created_by_id and self.acting_user_id == self.created_by_id:
+            raise ValidationError({"acting_user": _("Nobody creates a token that acts as himself.")})
         if self.acting_user_id and self.court_id:
             user_court = self.acting_user.court
             if user_court is None or self.court_id not in user_court.descendant_ids():

@@ -288,7 +288,14 @@ def main() -> None:
         }
     }
     if args.concurrent:
-        token, raw = api_token_create(name="bench", court=office.court, acting_user=office, created_by=None)
+        # Tokens act only as system accounts: one with the office's roles and place, and no password.
+        system, _ = User.objects.get_or_create(
+            username="bench_system_office",
+            defaults={"court": office.court, "department": office.department, "roles": list(office.roles)},
+        )
+        system.set_unusable_password()
+        system.save(update_fields=["password"])
+        token, raw = api_token_create(name="bench", court=office.court, acting_user=system, created_by=None)
         try:
             result["api_list_rps"] = _concurrent(
                 args.concurrent, raw, office.court_id, cursors, threads=args.threads, worker_class=args.worker_class,

@@ -301,3 +301,15 @@ class LookBackFactory(factory.django.DjangoModelFactory):
 
     measure = factory.SubFactory(MeasureFactory, read_only_closed=True)
     due_on = factory.LazyAttribute(lambda o: (o.measure.completed_on or DEADLINE) + datetime.timedelta(days=90))
+
+
+def system_account(like: User, *, username: str | None = None) -> User:
+    """An account for another system (法综, 办公系统): the roles, court and department of ``like``, and no password,
+    so nobody logs in with it; API tokens act only as such accounts."""
+    account = User.objects.create(
+        username=username or f"system_{like.username}", full_name=f"{like.display_name}（系统账号）",
+        court=like.court, department=like.department, roles=list(like.roles),
+    )
+    account.set_unusable_password()
+    account.save(update_fields=["password"])
+    return account

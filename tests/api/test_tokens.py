@@ -44,13 +44,29 @@ def test_a_token_of_another_court_gets_404_for_objects_out_of_scope(token_client
     assert client.get(f"/api/measures/{basic_measure.pk}/").status_code == 200
 
 
+@pytest.mark.parametrize("acting", ["office", "leader_a", "staff_a"])
+def test_a_token_never_acts_as_a_person_so_the_system_administrator_cannot_borrow_their_powers(org, acting):
+    """The system administrator creates tokens; a token acting as the office (or any person) would give him the
+    office's sign-off without its password. Tokens act only as system accounts, which nobody logs in with."""
+    from django.core.exceptions import ValidationError
+
+    from accounts.models import ApiToken
+    from accounts.tokens import api_token_create
+
+    with pytest.raises(ValidationError) as refused:
+        api_token_create(name="办公系统", court=org.court, acting_user=getattr(org, acting), created_by=None)
+
+    assert "acting_user" in refused.value.message_dict
+    assert not ApiToken.objects.exists()
+
+
 def test_a_token_cannot_reach_above_its_acting_users_court(org):
     from django.core.exceptions import ValidationError
 
     from accounts.tokens import api_token_create
 
     with pytest.raises(ValidationError):
-        api_token_create(name="x", court=org.court, acting_user=org.basic_office, created_by=org.office)
+        api_token_create(name="x", court=org.court, acting_user=f.system_account(org.basic_office), created_by=org.office)
 
 
 def test_last_used_is_recorded_at_most_once_a_minute(token_client, org, measure):
@@ -88,10 +104,15 @@ def test_token_writes_go_through_the_same_workflow(token_client, org, measure):
 def test_administrator_creates_a_token_and_sees_it_once(client, org):
     admin = f.UserFactory(username="sysadmin", court=org.court, roles=["system_admin"], is_staff=True,
                           is_superuser=True)
+    system = f.system_account(org.office)
     client.force_login(admin)
-    response = client.post("/admin/accounts/apitoken/add/", {
+    as_a_person = client.post("/admin/accounts/apitoken/add/", {
         "name": "法综系统", "court": org.court.pk, "acting_user": org.office.pk,
     })
+    response = client.post("/admin/accounts/apitoken/add/", {
+        "name": "法综系统", "court": org.court.pk, "acting_user": system.pk,
+    })
+    assert as_a_person.status_code == 200 and "acting_user" in as_a_person.context["adminform"].form.errors
     assert response.status_code == 302, response.content
     token = ApiToken.objects.get()
     shown = [str(m) for m in get_messages(response.wsgi_request)]

@@ -144,7 +144,7 @@ def test_a_role_change_in_the_admin_is_audited_twice_what_and_by_whom(client, ad
 
 
 def test_revoking_an_api_token_in_the_admin_is_audited(client, admins, org):
-    token, _raw = api_token_create(name="办公系统", court=org.court, acting_user=org.office, created_by=None)
+    token, _raw = api_token_create(name="办公系统", court=org.court, acting_user=f.system_account(org.office), created_by=None)
     client.force_login(admins.system)
     response = client.post(reverse("admin:accounts_apitoken_changelist"),
                            {"action": "revoke", "_selected_action": [token.pk]})

@@ -56,7 +56,7 @@ def test_a_leaders_instruction_is_audited(org, measure):
 
 
 def test_creating_and_revoking_an_api_token_is_audited_without_the_token(org):
-    token, raw = api_token_create(name="法综系统", court=org.court, acting_user=org.office, created_by=org.office)
+    token, raw = api_token_create(name="法综系统", court=org.court, acting_user=f.system_account(org.office), created_by=org.office)
     api_tokens_revoke(tokens=ApiToken.objects.filter(pk=token.pk))
     api_tokens_revoke(tokens=ApiToken.objects.filter(pk=token.pk))  # already revoked: nothing new
     [created] = audited(A.API_TOKEN_CREATED, token, org.office)

@@ -141,7 +141,7 @@ def test_the_admin_login_counts_and_locks_too(client, org, admins):
 
 
 def test_wrong_api_tokens_lock_the_address_out_of_the_api(client, org):
-    token, raw = api_token_create(name="办公系统", court=org.court, acting_user=org.office, created_by=None)
+    token, raw = api_token_create(name="办公系统", court=org.court, acting_user=f.system_account(org.office), created_by=None)
     codes = [client.get("/api/measures/", HTTP_AUTHORIZATION="Bearer zgt_wrong", REMOTE_ADDR="10.0.3.3").status_code
              for _ in range(5)]
     assert codes == [401, 401, 401, 401, 429]  # the fifth wrong token locks the address
