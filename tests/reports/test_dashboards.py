@@ -378,3 +378,14 @@ def test_dashboards_module_counts_only_in_sql(org, known):
     """The selector is usable without a request (bulletins, API): same figures as the page."""
     assert dashboards.dashboard_for(user=org.office, params={}).tiles["overdue"] == 4
     assert Measure.objects.count() == 10
+
+
+def test_problem_tiles_open_no_measure_list_whose_rows_would_not_match_their_count(client, org, review, measure):
+    """BUG (issue 17): the 问题 tiles counted problems but linked to the measure list, so the number and the rows
+    it opened differed. Problems are counted, not listed, so those tiles link nowhere; measure tiles still do."""
+    client.force_login(org.office)
+
+    page = client.get(reverse("dashboard")).content.decode()
+
+    assert '<div data-testid="tile-problems">' in page and '<div data-testid="tile-problem-rate">' in page
+    assert 'href="' in page.split('data-testid="tile-measures"')[0].rsplit("<a", 1)[-1]
