@@ -20,6 +20,7 @@ from accounts.models import Department, User
 from audit.services import audit_record
 from issues.models import Category, Problem, Review
 from measures.models import Measure
+from measures.rules import rules_for_review
 from measures.selectors import reads_court_tree, reviews_visible_to
 from measures.workflow import is_office_for_court
 
@@ -140,7 +141,8 @@ def bulletin_snapshot(*, review: Review, period_end: datetime.date, previous: di
         "measures_not_started": buckets[rates.NOT_STARTED],
         "measures_ongoing": buckets[rates.ONGOING],
         "measures_overdue": sum(m["overdue_days"] > 0 for m in measures),
-        "rules_adopted": sum(m["rules_adopted"] for m in measures),
+        # 制度成果 come from the register (measures.rules), as adopted by the period's end.
+        "rules_adopted": rules_for_review(review).filter(adopted_on__lte=period_end).count(),
     }
     change = None
     if previous:

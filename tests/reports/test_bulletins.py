@@ -399,3 +399,18 @@ def test_a_bulletin_too_long_for_a_pdf_while_you_wait_points_to_the_word_documen
     response = client.get(f"/bulletins/{b.pk}/download.pdf", follow=True)
     assert response.redirect_chain[-1][0] == f"/bulletins/{b.pk}/"
     assert "本期通报所列整改措施超过1条，无法即时排版为PDF，请下载Word文档后另存为PDF。" in response.content.decode()
+
+
+def test_the_bulletin_counts_rules_from_the_register_as_adopted_by_its_period_end(monthly_review, org):
+    """Issue 14: "制定或完善相关制度N个" is the register's count, not a number typed at close-out."""
+    from measures.rules import rule_register
+
+    review, closed, open_one = monthly_review
+    with at(datetime.date(2026, 7, 2)):
+        rule_register(actor=org.office, name="《长期未结案件管理办法》", adopted_on=datetime.date(2026, 6, 10),
+                      measures=[closed])
+        rule_register(actor=org.office, name="《案款到账提醒规定》", adopted_on=datetime.date(2026, 7, 1),
+                      measures=[open_one])
+        june = bulletins.bulletin_generate(review=review, period_start=datetime.date(2026, 6, 1), period_end=JUNE_END)
+
+    assert june.snapshot["totals"]["rules_adopted"] == 1  # the July rule is not yet adopted at June's end
