@@ -192,13 +192,24 @@ def app_services(compose: dict) -> dict[str, dict]:
     return {name: svc for name, svc in compose["services"].items() if svc.get("build")}
 
 
-def app_environment(compose: dict) -> dict[str, str]:
-    """The app services' environment as compose gives it, pointed at this machine's servers."""
-    secret = secrets.token_urlsafe(50)
-    variables = {"POSTGRES_PASSWORD": "image-check", "SECRET_KEY": secret}
-    env = {key: interpolate(str(value), variables) for key, value in compose["services"]["web"]["environment"].items()}
-    env.update(DATABASE_URL=DATABASE_URL, REDIS_URL=REDIS_URL, SECRET_KEY=secret,
-               ALLOWED_HOSTS="127.0.0.1,localhost")
+SECRET = secrets.token_urlsafe(50)
+AUDIT_KEY = secrets.token_urlsafe(50)
+
+
+def app_environment(compose: dict, service: str = "web") -> dict[str, str]:
+    """A service's environment as compose gives it, pointed at this machine's servers.
+
+    Two database roles, as in compose: the owner (migrate, backups) is this check's DATABASE_URL; the app
+    role (web, worker, beat: DATABASE_ROLE=app) is "courtreform_app" on the same database, whose password
+    the migrate service's `setup_db_roles` sets from DATABASE_APP_URL (the server here trusts it anyway).
+    """
+    variables = {"POSTGRES_PASSWORD": "image-check", "APP_DB_PASSWORD": "image-check", "SECRET_KEY": SECRET}
+    declared = compose["services"][service].get("environment") or {}
+    env = {key: interpolate(str(value), variables) for key, value in declared.items()}
+    parts = urlparse(DATABASE_URL)
+    app_url = parts._replace(netloc=f"courtreform_app:image-check@{parts.hostname}:{parts.port or 5432}").geturl()
+    env.update(DATABASE_URL=DATABASE_URL, DATABASE_APP_URL=app_url, REDIS_URL=REDIS_URL, SECRET_KEY=SECRET,
+               AUDIT_HMAC_KEY=AUDIT_KEY, ALLOWED_HOSTS="127.0.0.1,localhost")
     return env
 
 
@@ -216,13 +227,14 @@ class Container:
         self.env = env
         self.processes: list[subprocess.Popen] = []
 
-    def argv(self, command: list[str], user: str | None = None) -> list[str]:
-        env_args = [arg for key, value in self.env.items() for arg in ("--env", f"{key}={value}")]
+    def argv(self, command: list[str], user: str | None = None, env: dict[str, str] | None = None) -> list[str]:
+        env_args = [arg for key, value in {**self.env, **(env or {})}.items() for arg in ("--env", f"{key}={value}")]
         user_args = ["--user", user] if user else []
         return ["buildah", "run", "--isolation", "chroot", *user_args, *env_args, CONTAINER, "--", *command]
 
-    def run(self, command: list[str], user: str | None = None, **kwargs) -> subprocess.CompletedProcess:
-        return run(*self.argv(command, user), **kwargs)
+    def run(self, command: list[str], user: str | None = None, env: dict[str, str] | None = None,
+            **kwargs) -> subprocess.CompletedProcess:
+        return run(*self.argv(command, user, env), **kwargs)
 
     def start(self, command: list[str], log: Path) -> subprocess.Popen:
         handle = open(log, "w")  # noqa: SIM115 (closed with the process)
@@ -409,8 +421,8 @@ def main() -> int:
     try:
         commands_in_image(container, compose)
         with timed("migrate (the migrate service's command)"):
-            result = container.run(command_of(compose["services"]["migrate"]), check=False, capture_output=True,
-                                   text=True)
+            result = container.run(command_of(compose["services"]["migrate"]), env=app_environment(compose, "migrate"),
+                                   check=False, capture_output=True, text=True)
         expect("migrate + collectstatic (the migrate service's command)", result.returncode == 0,
                (result.stdout + result.stderr)[-4000:])
         result = container.run(["python", "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
@@ -418,7 +430,9 @@ def main() -> int:
         expect("`manage.py check --deploy` is clean with the compose environment", result.returncode == 0,
                result.stdout + result.stderr)
         check_tls_service(container, compose)
-        result = container.run(["python", "scripts/backup_check.py"], check=False, capture_output=True, text=True)
+        # Backups are the owner's work (README, 备份与恢复), as the migrate service's environment gives it.
+        result = container.run(["python", "scripts/backup_check.py"], env=app_environment(compose, "migrate"),
+                               check=False, capture_output=True, text=True)
         expect("backup-check inside the image (pg_dump, tar, pg_restore, verify_audit)",
                result.returncode == 0 and "backup-check: OK" in result.stderr, (result.stdout + result.stderr)[-3000:])
         check_web(container, compose, logs)
