@@ -429,6 +429,12 @@ def main() -> int:
                                check=False, capture_output=True, text=True)
         expect("`manage.py check --deploy` is clean with the compose environment", result.returncode == 0,
                result.stdout + result.stderr)
+        script = ("import django; django.setup(); from django.db import connection; c = connection.cursor(); "
+                  "c.execute('SELECT current_user'); print(c.fetchone()[0])")
+        result = container.run(["python", "-c", script], check=False, capture_output=True, text=True)
+        expect("web and worker connect as courtreform_app, which does not own the audit log",
+               result.returncode == 0 and result.stdout.strip().splitlines()[-1:] == ["courtreform_app"],
+               result.stdout + result.stderr)
         check_tls_service(container, compose)
         # Backups are the owner's work (README, 备份与恢复), as the migrate service's environment gives it.
         result = container.run(["python", "scripts/backup_check.py"], env=app_environment(compose, "migrate"),
