@@ -152,6 +152,8 @@ def finding_link_problems(*, finding: Finding, actor: User, problems: Iterable[P
     _check_same_review(finding.review_id, problems, "problems")
     with transaction.atomic():
         finding.problems.set(problems)
+        audit_record(action="finding_changed", actor=actor, obj=finding,
+                     detail={"fields": ["problems"], "problems": sorted(p.pk for p in problems)})
     return finding
 
 
@@ -303,4 +305,8 @@ def siblings_move(*, obj: Category | Problem | Finding, actor: User, direction: 
         plan = reorder_plan(siblings, obj.pk, direction)
         for pk, order in plan.items():
             model.objects.filter(pk=pk).update(order=order)
+        if plan:  # the outline numbers (一、（一）) of the moved rows change: audited like any other edit
+            audit_record(action=f"{model._meta.model_name}_changed", actor=actor, obj=obj,
+                         detail={"fields": ["order"], "direction": direction,
+                                 "orders": {str(pk): order for pk, order in plan.items()}})
     return bool(plan)

@@ -93,3 +93,18 @@ def test_confirming_a_prompt_sheet_as_read_is_audited_once(org, review):
     prompt_confirm_read(prompt=prompt, actor=org.staff_a)
     prompt_confirm_read(prompt=prompt, actor=org.staff_a)  # already read: nothing new
     assert audited(A.PROMPT_READ, prompt, org.staff_a) == [{"department": org.dept_a.pk}]
+
+
+def test_reordering_categories_and_tracing_a_finding_are_audited(org, review, category):
+    """Moving a category changes every outline number after it (一、二、…); tracing a finding changes what the
+    inspection's feedback became. Both are state changes, and both are in the audit log."""
+    second = issues.category_create(review=review, actor=org.office, name="司法作风方面")
+    finding = issues.finding_create(review=review, actor=org.office, text="审判质效不高")
+    problem = f.ProblemFactory(category=second)
+
+    assert issues.siblings_move(obj=second, actor=org.office, direction="up")
+    issues.finding_link_problems(finding=finding, actor=org.office, problems=[problem])
+
+    [moved] = [d for d in audited(A.CATEGORY_CHANGED, second, org.office) if d.get("fields") == ["order"]]
+    assert moved["direction"] == "up" and set(moved["orders"]) == {str(second.pk), str(category.pk)}
+    assert [problem.pk] in [d.get("problems") for d in audited(A.FINDING_CHANGED, finding, org.office)]
