@@ -6,6 +6,7 @@ workflow wrote in the reader's language instead: it recognises the workflow's ow
 of the site's languages and renders them again. Anything else (a note the user typed) stays as entered.
 """
 
+import datetime
 import functools
 import re
 
@@ -75,3 +76,14 @@ def status_label(code: str) -> str:
         return Measure.Status(code).label
     except ValueError:
         return code
+
+
+@register.filter
+def as_date(value):
+    """An ISO date kept in a frozen snapshot (JSON), as a date the |date filter shows in the reader's format."""
+    if not value:
+        return None
+    try:
+        return datetime.date.fromisoformat(str(value))
+    except ValueError:
+        return None

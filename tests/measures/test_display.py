@@ -227,3 +227,30 @@ def test_every_sentence_the_workflow_writes_into_the_history_is_shown_in_the_rea
     source = Path(workflow_module.__file__).read_text()
     written = set(re.findall(r'_save\(m, actor, (?:note or )?_\("([^"]+)"\)', source))
     assert written and written <= set(WORKFLOW_REASONS), written - set(WORKFLOW_REASONS)
+
+
+def test_on_a_phone_the_liaison_reaches_the_progress_form_in_one_tap(client, org, measure):
+    """The forms stand below the history on a narrow screen; a button at the top of the page jumps to them."""
+    client.force_login(org.staff_a)
+    page = client.get(reverse("measure_detail", args=[measure.pk])).content.decode()
+    client.force_login(org.basic_office)  # another court: reads nothing here, so nothing to jump to
+    reader = client.get(reverse("measure_detail", args=[measure.pk]))
+
+    assert 'data-testid="jump-to-actions"' in page and 'href="#actions"' in page
+    assert 'id="actions"' in page and page.index('id="actions"') < page.index('id="progress-form"')
+    assert reader.status_code == 404
+
+
+def test_a_bulletins_expected_completion_date_is_shown_in_the_readers_date_format(client, org, review, measure):
+    f.MeasureFactory(problem=measure.problem, text="建立案款到账提醒机制", lead_department=org.dept_a,
+                     responsible_leader=org.leader_a, original_deadline=datetime.date(2026, 12, 20))
+    today = timezone.localdate()
+    bulletin = bulletins.bulletin_generate(review=review, period_start=today.replace(day=1), period_end=today)
+    client.force_login(org.office)
+
+    page = client.get(reverse("bulletin_detail", args=[bulletin.pk]), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    expected = re.search(r'expected by|预计完成', page)
+
+    assert bulletin.snapshot["in_progress"] and expected
+    assert "2026年12月20日" in page
+    assert not re.search(r"(预计完成|expected by)\s*\d{4}-\d\d-\d\d", page)
