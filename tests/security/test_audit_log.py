@@ -241,3 +241,15 @@ def test_audit_admin_sees_who_changed_what_but_not_the_rectification_text(client
     client.force_login(org.discipline)
     measure_page = client.get(reverse("measure_detail", args=[measure.pk])).content.decode()
     assert all(s in measure_page for s in secrets_)
+
+
+def test_on_a_phone_each_audit_event_reads_as_a_card_with_labelled_fields(client, org, admins, login):
+    """At 390 px the table's rows become cards (static/css/app.css .card-table): every cell carries its label."""
+    login(client, "staff_a", "wrong-password")
+    client.force_login(admins.audit)
+
+    page = client.get(reverse("audit:log"), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+
+    assert 'card-table" data-testid="audit-events"' in page
+    for label in ("用户", "操作", "结果", "详情"):
+        assert f'data-label="{label}"' in page
