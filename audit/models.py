@@ -66,6 +66,8 @@ class AuditEvent(models.Model):
         INSTRUCTION_GIVEN = "instruction_given", _("Instruction given")
         API_TOKEN_CREATED = "api_token_created", _("API token created")
         API_TOKEN_REVOKED = "api_token_revoked", _("API token revoked")
+        SUPERVISION_NOTED = "supervision_noted", _("Supervision note added")
+        MEASURE_CHASED = "measure_chased", _("Measure chased (催办)")
         CONTACT_CREATED = "contact_created", _("Contact (a person without a login) added by an import")
         RULE_REGISTERED = "rule_registered", _("Rule adopted registered")
         RULE_FILE_DOWNLOADED = "rule_file_downloaded", _("Rule document downloaded")

@@ -118,6 +118,12 @@ class SupervisionForm(InstructionForm):
         self.fields["text"].label = _("Supervision note")
 
 
+class ChaseForm(StyledForm):
+    """催办: what the owner must do, and by when."""
+
+    text = forms.CharField(label=_("What must be done, and by when"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
 class RuleForm(StyledForm):
     """登记制度成果 from a measure's page: the measure itself is always linked; its problem's other measures and the
     problem itself can be ticked as well."""

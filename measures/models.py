@@ -442,6 +442,7 @@ class Instruction(models.Model):
     class Kind(models.TextChoices):
         INSTRUCTION = "instruction", _("Instruction")
         SUPERVISION = "supervision", _("Supervision note")
+        CHASE = "chase", _("Chase")  # 催办: a leader or the office presses the measure's owner
 
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.INSTRUCTION)
     author = models.ForeignKey(

@@ -16,6 +16,7 @@ urlpatterns = [
     path("measures/<int:pk>/decide/", views.measure_decide, name="measure_decide"),
     path("measures/<int:pk>/instruct/", views.measure_instruct, name="measure_instruct"),
     path("measures/<int:pk>/supervise/", views.measure_supervise, name="measure_supervise"),
+    path("measures/<int:pk>/chase/", views.measure_chase, name="measure_chase"),
     path("measures/<int:pk>/lookback/", views.measure_lookback, name="measure_lookback"),
     path("lookbacks/", views.lookback_list, name="lookback_list"),
     path("measures/<int:pk>/rules/new/", views.rule_new, name="rule_new"),

@@ -21,6 +21,7 @@ from .evidence import evidence_file_response, evidence_tampered_message, stored_
 from .filters import MeasureFilter
 from .forms import (
     BulkForm,
+    ChaseForm,
     CloseOutForm,
     DecisionForm,
     ExtensionDecisionForm,
@@ -177,6 +178,8 @@ def _render_measure(request, measure, status=200, **forms):
         "instruction_form": forms.get("instruction_form") or InstructionForm(),
         "can_supervise": instructions.can_supervise(user, measure),
         "supervision_form": forms.get("supervision_form") or SupervisionForm(),
+        "can_chase": instructions.can_chase(user, measure),
+        "chase_form": forms.get("chase_form") or ChaseForm(),
     }
     pending_lookback = next((lb for lb in measure.lookbacks.all() if lb.outcome == LookBack.Outcome.PENDING), None)
     context["pending_lookback"] = pending_lookback
@@ -464,3 +467,15 @@ def measure_supervise(request, pk):
         messages.success(request, _("Supervision note added."))
 
     return _run(request, pk, SupervisionForm, "supervision_form", action)
+
+
+@login_required
+@require_POST
+def measure_chase(request, pk):
+    """催办: a leader or the office presses the measure's owner; the owner is told at once."""
+
+    def action(measure, data):
+        instructions.measure_chase(author=request.user, measure=measure, text=data["text"])
+        messages.success(request, _("Chased: the owner has been notified."))
+
+    return _run(request, pk, ChaseForm, "chase_form", action)
