@@ -42,6 +42,7 @@ class Scope:
     mine: bool = False  # narrowed to 我分管
     can_narrow: bool = False  # the 全院 / 我分管 switch applies to this user
     whole_reviews: bool = False  # reads every category and problem of the reviews it sees
+    review_ids: tuple[int, ...] = ()  # with whole_reviews: those reviews (what q filters on)
 
 
 def _mine_q(user: User) -> Q:
@@ -72,7 +73,9 @@ def measure_scope(user: User, *, mine: bool = False) -> Scope:
         tree = _court_tree_ids(user)
         reviews = Review.objects.filter(court_id__in=tree).values_list("id", flat=True)
         label = _("This court and the courts below · all") if len(tree) > 1 else _("This court · all")
-        return Scope(q=Q(review_id__in=list(reviews) or [0]), label=label, can_narrow=leader, whole_reviews=True)
+        reviews = tuple(reviews)
+        return Scope(q=Q(review_id__in=list(reviews) or [0]), label=label, can_narrow=leader, whole_reviews=True,
+                     review_ids=reviews)
     if user.has_role(Role.STAFF, Role.DEPARTMENT_HEAD) and user.department_id:
         q = Q(owner=user) | Q(lead_department_id=user.department_id)
         q |= Q(pk__in=Measure.supporting_departments.through.objects.filter(

@@ -191,19 +191,14 @@ def _snapshot_scope(user: User, measure_filter: MeasureFilter) -> tuple[list[int
     (an office's court tree) narrowed by review, court or lead department. A scope of departments
     and owners (leaders, staff), a category or a deadline range falls back to the history.
     """
-    if wants_mine(measure_filter.data):
-        return None  # 我分管 is a set of departments and leaders, not whole reviews
-    scope = measure_scope(user).q
-    if scope is None or scope.negated or len(scope.children) != 1:
-        return None
-    lookup, review_ids = scope.children[0]
-    if lookup != "review_id__in":
+    scope = measure_scope(user, mine=wants_mine(measure_filter.data))
+    if not scope.whole_reviews:  # 我分管, a department, owners: not whole reviews
         return None
     data = {k: measure_filter.data.get(k) for k in DASHBOARD_PARAMS}
     if not measure_filter.form.is_valid() or any(data[k] for k in ("category", "deadline_from", "deadline_to")):
         return None
     values = measure_filter.form.cleaned_data
-    reviews = set(review_ids)
+    reviews = set(scope.review_ids)
     if values.get("review"):
         reviews &= {int(values["review"])}
     if values.get("court") is not None:
