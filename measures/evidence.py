@@ -226,10 +226,6 @@ def stored_file_intact(fieldfile, sha256: str) -> bool:
     return digest.hexdigest() == sha256
 
 
-def evidence_intact(evidence) -> bool:
-    return stored_file_intact(evidence.file, evidence.sha256)
-
-
 def stored_file_response(*, obj, fieldfile, sha256: str, name: str, request, content_type: str = "",
                          kind: str = "evidence", detail: dict | None = None) -> HttpResponse | None:
     """The one way a stored file (evidence, a rule's document) leaves the system, page or API: its SHA-256 is

@@ -86,13 +86,8 @@ def measure_scope(user: User, *, mine: bool = False) -> Scope:
     return Scope(q=None, label=_("No rectification data"))
 
 
-def measure_scope_q(user: User, *, mine: bool = False) -> Q | None:
-    """The measures a user may see, as a filter; None means nothing at all (see measure_scope)."""
-    return measure_scope(user, mine=mine).q
-
-
 def measures_visible_to(user: User, *, mine: bool = False) -> QuerySet[Measure]:
-    scope = measure_scope_q(user, mine=mine)
+    scope = measure_scope(user, mine=mine).q
     if scope is None:
         # Not .none(): the counting pages compile the queryset to SQL (cache keys, raw aggregate
         # passes), which .none() refuses with EmptyResultSet. No measure has id 0.
